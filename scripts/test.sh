@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (unit, conformance, integration, e2e) after setting everything up.
+# Needs root: integration and e2e tests run real containers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm run --silent check
+mapfile -t files < <(find build/test -name '*.test.js' | sort)
+# One runner, one summary line. Containers share the machine's cgroups and mounts: run files one at a time.
+exec node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

@@ -1,0 +1,35 @@
+// `features`: what this runtime implements, in the runtime-spec features format (features.md).
+import { CAPABILITIES, MOUNT_OPTIONS, NAMESPACE_FLAGS } from '../../oci/linux.js';
+import { OCI_VERSION } from '../../oci/runtime-spec.js';
+import type { RuntimeContext } from '../context.js';
+import { parseArgs } from '../cli-args.js';
+import { VERSION } from '../version.js';
+
+/** The features document; only what really works is listed. */
+export function features(): Record<string, unknown> {
+  return {
+    ociVersionMin: '1.0.0',
+    ociVersionMax: OCI_VERSION,
+    hooks: [],
+    mountOptions: Object.keys(MOUNT_OPTIONS).sort(),
+    linux: {
+      namespaces: Object.keys(NAMESPACE_FLAGS)
+        .filter((n) => n !== 'time')
+        .sort(),
+      capabilities: [...CAPABILITIES],
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
+      seccomp: { enabled: false },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      intelRdt: { enabled: false },
+    },
+    annotations: { 'io.github.berth.version': VERSION },
+  };
+}
+
+/** Runs `features`. */
+export async function featuresCommand(_ctx: RuntimeContext, argv: string[]): Promise<number> {
+  parseArgs(argv, []);
+  process.stdout.write(JSON.stringify(features(), null, 4) + '\n');
+  return 0;
+}

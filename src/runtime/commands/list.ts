@@ -1,0 +1,43 @@
+// `list`: the containers under --root, as a table or JSON, as `runc list`.
+import type { RuntimeContext } from '../context.js';
+import { parseArgs } from '../cli-args.js';
+import { listIds, loadRecord, ociState } from '../state/store.js';
+
+/** Lays out rows like Go's tabwriter(minwidth 12, padding 3) that runc uses; the last column is free. */
+export function tabulate(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows)
+    row.slice(0, -1).forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 12, cell.length + 3)));
+  return rows
+    .map((row) => row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('') + '\n')
+    .join('');
+}
+
+/** Runs `list`. */
+export async function list(ctx: RuntimeContext, argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, [
+    { name: 'format', alias: 'f', type: 'string' },
+    { name: 'quiet', alias: 'q', type: 'bool' },
+  ]);
+  const states = [];
+  for (const id of listIds(ctx.root)) {
+    try {
+      states.push(ociState(ctx.root, loadRecord(ctx.root, id)));
+    } catch {
+      // still being created, or removed while we looked
+    }
+  }
+  if (flags.quiet) {
+    process.stdout.write(states.map((s) => s.id + '\n').join(''));
+    return 0;
+  }
+  if (flags.format === 'json') {
+    // runc prints Go's encoding of an empty slice: null.
+    process.stdout.write((states.length ? JSON.stringify(states) : 'null') + '\n');
+    return 0;
+  }
+  const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
+  for (const s of states) rows.push([s.id, String(s.pid ?? 0), s.status, s.bundle, s.created, s.owner]);
+  process.stdout.write(tabulate(rows));
+  return 0;
+}
