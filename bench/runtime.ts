@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     const runtimes: Runtime[] = [
       {
         name: 'berth-runtime',
-        bin: join(packageRoot(), 'dist', 'berth-runtime.mjs'),
+        bin: join(packageRoot(), 'dist', 'berth-runtime'),
         root: join(work, 'berth'),
       },
     ];
@@ -79,28 +79,27 @@ async function main(): Promise<void> {
       else console.log(`${name}: not installed, skipped`);
     }
 
-    const results: Record<string, { run: number; cycle: number }> = {};
-    for (const rt of runtimes) {
-      const g = ['--root', rt.root];
-      const run: number[] = [];
-      const cycle: number[] = [];
-      for (let i = 0; i < iterations + 3; i++) {
+    // Round-robin: each iteration times every runtime once, so drift in the machine's load hits all alike.
+    const samples = new Map(runtimes.map((rt) => [rt.name, { run: [] as number[], cycle: [] as number[] }]));
+    for (let i = 0; i < iterations + 3; i++) {
+      for (const rt of runtimes) {
+        const g = ['--root', rt.root];
         const id = `bench-${rt.name}-${i}`;
-        const a = timed(rt.bin, [...g, 'run', '--bundle', bundle, id]);
-        const b =
+        const run = timed(rt.bin, [...g, 'run', '--bundle', bundle, id]);
+        const started =
           timed(rt.bin, [...g, 'create', '--bundle', bundle, `${id}-c`]) +
           timed(rt.bin, [...g, 'start', `${id}-c`]);
         // /bin/true exits at once; delete waits for nothing but the state to read "stopped".
         for (let t = 0; t < 100 && !stopped(rt, g, `${id}-c`); t++)
           await new Promise((r) => setTimeout(r, 2));
-        const c = b + timed(rt.bin, [...g, 'delete', `${id}-c`]);
-        if (i >= 3) {
-          run.push(a);
-          cycle.push(c);
-        }
+        const cycle = started + timed(rt.bin, [...g, 'delete', `${id}-c`]);
+        if (i < 3) continue; // warm-up
+        samples.get(rt.name)!.run.push(run);
+        samples.get(rt.name)!.cycle.push(cycle);
       }
-      results[rt.name] = { run: median(run), cycle: median(cycle) };
     }
+    const results: Record<string, { run: number; cycle: number }> = {};
+    for (const [name, s] of samples) results[name] = { run: median(s.run), cycle: median(s.cycle) };
 
     const base = results.runc;
     console.log(`\nmedians of ${iterations} iterations (ms), busybox bundle running /bin/true`);

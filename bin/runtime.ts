@@ -14,6 +14,7 @@ import { start } from '../src/runtime/commands/start.js';
 import { state } from '../src/runtime/commands/state.js';
 import { logEntry, type RuntimeContext } from '../src/runtime/context.js';
 import { VERSION } from '../src/runtime/version.js';
+import { writeErr, writeOut } from '../src/base/stdio.js';
 
 type Command = (ctx: RuntimeContext, argv: string[]) => Promise<number>;
 
@@ -84,12 +85,12 @@ async function main(argv: string[]): Promise<number> {
       `--log-format: unknown format "${logFormat}" (want text or json)`,
     );
   if (flags.version) {
-    process.stdout.write(`berth-runtime version ${VERSION}\nspec: ${OCI_VERSION}\n`);
+    writeOut(`berth-runtime version ${VERSION}\nspec: ${OCI_VERSION}\n`);
     return 0;
   }
   const [name, ...rest] = args;
   if (flags.help || !name || name === 'help') {
-    process.stdout.write(USAGE);
+    writeOut(USAGE);
     return name || flags.help ? 0 : 1;
   }
   const command = COMMANDS[name];
@@ -107,12 +108,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // A user mistake gets its message; anything else gets the stack too, since it is our bug.
-    if (err instanceof BerthError && err.code !== 'Internal')
-      process.stderr.write(`runtime: ${err.message}\n`);
-    else if (err instanceof BerthError) process.stderr.write(`runtime: ${err.message}\n`);
+    // Our errors and the system's (errno errors name their path) get their message; anything else is a
+    // bug of ours, and gets its stack.
+    const known = err instanceof BerthError || (err instanceof Error && 'syscall' in err);
+    if (known) writeErr(`runtime: ${err.message}\n`);
     else
-      process.stderr.write(
+      writeErr(
         `runtime: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
       );
     process.exitCode = 1;

@@ -6,4 +6,4 @@ bash scripts/setup.sh
 bundle=$(mktemp -d /tmp/berth-demo.XXXXXX)
 trap 'rm -rf "$bundle"' EXIT
 node build/scripts/make-bundle.js "$bundle" sh -c 'echo "hello from a berth container: $(hostname), pid $$"; id'
-exec dist/berth-runtime.mjs run --bundle "$bundle" "berth-demo-$$"
+exec dist/berth-runtime run --bundle "$bundle" "berth-demo-$$"

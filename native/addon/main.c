@@ -29,6 +29,9 @@ static const struct {
   { "processStartTime", js_process_start_time },
   { "sendFd", js_send_fd },
   { "recvFd", js_recv_fd },
+  { "pipe", js_pipe },
+  { "spawn", js_spawn },
+  { "waitpid", js_waitpid },
 };
 
 #define C(x) { #x, (int64_t)(x) }

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -66,6 +67,25 @@ static int fifo_wait(struct child *c, struct err *e)
   close(c->fifo_dir);
   c->fifo_dir = -1;
   return 0;
+}
+
+/* Joins each v1 hierarchy by writing "0" (this thread) to its tasks file, opened by the parent as host
+ * root before clone (parent.c says why not cgroup.procs). */
+static int join_cgroups(struct child *c, struct err *e)
+{
+  const struct plan *p = c->plan;
+  int r = 0;
+  for (size_t i = 0, k = 0; i < p->nsteps && k < c->ncgroup_tasks; i++) {
+    if (p->steps[i].op != OP_CGROUP_V1)
+      continue;
+    if (!r && write(c->cgroup_tasks[k], "0", 1) != 1)
+      r = err_sys(e, "join cgroup \"%s\"", p->steps[i].u.str);
+    close(c->cgroup_tasks[k++]);
+  }
+  free(c->cgroup_tasks);
+  c->cgroup_tasks = NULL;
+  c->ncgroup_tasks = 0;
+  return r;
 }
 
 static int run_step(struct child *c, const struct step *s, struct err *e)
@@ -170,6 +190,8 @@ _Noreturn void child_main(struct child *c)
   while (n < 0 && errno == EINTR);
   if (n != 1 || go != SYNC_GO)
     _exit(1); /* the parent died or gave up: it kills and reports */
+  if (join_cgroups(c, &e) < 0)
+    fail(c, NULL, &e);
   if (become_ns_root(c->plan, &e) < 0)
     fail(c, NULL, &e);
   die_with_parent(c);

@@ -10,7 +10,7 @@
 #include "plan.h"
 
 /* Messages on the parent<->child sync socket (SOCK_SEQPACKET: one message per send). */
-#define SYNC_GO 'G'       /* parent -> child: ids mapped, cgroups joined: go on */
+#define SYNC_GO 'G'       /* parent -> child: ids mapped, cgroup2 joined: go on */
 #define SYNC_READY 'R'    /* child -> parent: report the pid */
 #define SYNC_ERROR 'E'    /* child -> parent: 'E' + message; the child exits */
 #define SYNC_TERMINAL 'T' /* child -> parent: the pty master as SCM_RIGHTS (run mode, no console socket) */
@@ -22,6 +22,8 @@ struct child {
   int fifo_dir;   /* FIFO_DIR, -1 when absent or used */
   int console;    /* CONSOLE_SOCKET, -1 when absent or used */
   int root_fd;    /* after ROOTFS: the rootfs; after PIVOT: "/" */
+  int *cgroup_tasks;    /* <dir>/tasks of each CGROUP_V1, in plan order; joined first, then closed */
+  size_t ncgroup_tasks;
   int pivoted;    /* paths are now plain paths in the new root */
   int ready;      /* READY done: errors can only go to stderr */
   const char *exec_path; /* LOOKUP's answer */

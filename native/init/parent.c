@@ -1,13 +1,24 @@
-/* berth-init's parent side: opens what lives on the host, joins namespaces, clones the container process,
- * maps its ids, puts it in its cgroups, lets it go and reports {"pid":N} or {"error":"..."} on the sync
- * fd. On any failure after clone the child is SIGKILLed and reaped before the report. */
+/* berth-init's parent side: opens what lives on the host, joins namespaces, clones the container process
+ * (into its cgroup2 directory), maps its ids, lets it go and reports {"pid":N} or {"error":"..."} on the
+ * sync fd. On any failure after clone the child is SIGKILLed and reaped before the report.
+ *
+ * Cgroups are joined without writing a pid to any cgroup.procs file where the kernel allows it: such a
+ * write takes the global cgroup_threadgroup_rwsem for writing, and the first writer after a quiet spell
+ * waits for an RCU grace period (10-20 ms here, the largest single cost of a container start). The v2
+ * directory is entered at birth with clone3(CLONE_INTO_CGROUP), which takes that lock only for reading;
+ * v1 hierarchies are entered by the child itself writing "0" to each `tasks` file, which moves just the
+ * calling thread and so skips the lock (the child is single-threaded: the thread is the process). */
 #include "init.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -23,8 +34,10 @@ struct host {
   int proc;     /* /proc, for /proc/<pid>/{uid,gid}_map */
   int fifo_dir; /* FIFO_DIR */
   int console;  /* CONSOLE_SOCKET, connected */
-  int *cgroups; /* one per CGROUP_PROCS, in plan order */
+  int *cgroups; /* <dir>/tasks, one per CGROUP_V1, in plan order: the child writes "0" to each */
   size_t ncgroups;
+  int cgroup2_dir;   /* CGROUP_V2 directory, for CLONE_INTO_CGROUP */
+  int cgroup2_procs; /* its cgroup.procs, for kernels or cases where clone3 refuses */
 };
 
 static void host_close(struct host *h)
@@ -38,6 +51,23 @@ static void host_close(struct host *h)
   if (h->proc >= 0)
     close(h->proc);
   h->proc = -1;
+  if (h->cgroup2_dir >= 0)
+    close(h->cgroup2_dir);
+  h->cgroup2_dir = -1;
+  if (h->cgroup2_procs >= 0)
+    close(h->cgroup2_procs);
+  h->cgroup2_procs = -1;
+}
+
+/* open(dir + "/" + name); ENAMETOOLONG when that does not fit. */
+static int open_in(const char *dir, const char *name, int flags)
+{
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return open(path, flags);
 }
 
 static int open_host(const struct plan *p, struct host *h, struct err *e)
@@ -52,12 +82,20 @@ static int open_host(const struct plan *p, struct host *h, struct err *e)
     return err_sys(e, "allocate");
   for (size_t i = 0; i < p->nsteps; i++) {
     const struct step *s = &p->steps[i];
-    if (s->op != OP_CGROUP_PROCS)
+    if (s->op != OP_CGROUP_V1)
       continue;
-    int fd = open(s->u.str, O_WRONLY | O_CLOEXEC);
+    int fd = open_in(s->u.str, "tasks", O_WRONLY | O_CLOEXEC);
     if (fd < 0)
-      return err_sys(e, "open \"%s\"", s->u.str);
+      return err_sys(e, "open \"%s/tasks\"", s->u.str);
     h->cgroups[h->ncgroups++] = fd;
+  }
+  if (p->cgroup_v2) {
+    h->cgroup2_dir = open(p->cgroup_v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (h->cgroup2_dir < 0)
+      return err_sys(e, "open cgroup \"%s\"", p->cgroup_v2);
+    h->cgroup2_procs = openat(h->cgroup2_dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    if (h->cgroup2_procs < 0)
+      return err_sys(e, "open \"%s/cgroup.procs\"", p->cgroup_v2);
   }
   if (p->fifo_dir) {
     h->fifo_dir = open(p->fifo_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -165,6 +203,29 @@ static int wait_ready(int sock, int sigfd, int *master, struct err *e)
   }
 }
 
+/* Forks the container process with the plan's namespace flags, born in the cgroup2 directory if there is
+ * one. clone3 may refuse CLONE_INTO_CGROUP (kernels before 5.7; a parent that joined another user
+ * namespace may not write there): then a plain clone, and *in_cgroup2 = 0 tells the caller to write the
+ * pid to cgroup.procs. Both are the raw syscalls, fork-like: the first process of a new pid namespace must
+ * be a real clone child. */
+static pid_t clone_child(const struct plan *p, const struct host *h, int *in_cgroup2)
+{
+  *in_cgroup2 = 0;
+  if (h->cgroup2_dir >= 0) {
+    struct clone_args args = {
+      .flags = p->clone_flags | CLONE_INTO_CGROUP,
+      .exit_signal = SIGCHLD,
+      .cgroup = (uint64_t)h->cgroup2_dir,
+    };
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0) {
+      *in_cgroup2 = 1;
+      return (pid_t)pid;
+    }
+  }
+  return (pid_t)syscall(SYS_clone, SIGCHLD | (unsigned long)p->clone_flags, NULL, NULL, NULL, NULL);
+}
+
 static void kill_and_reap(pid_t pid, int *status)
 {
   kill(pid, SIGKILL);
@@ -175,7 +236,7 @@ static void kill_and_reap(pid_t pid, int *status)
 int parent_main(const struct plan *p, int run_mode, int sync_out)
 {
   struct err e = {0};
-  struct host h = {.proc = -1, .fifo_dir = -1, .console = -1};
+  struct host h = {.proc = -1, .fifo_dir = -1, .console = -1, .cgroup2_dir = -1, .cgroup2_procs = -1};
   cleanup_fd int sigfd = -1;
   int sv[2] = {-1, -1}, master = -1, status = 0;
   pid_t pid = -1;
@@ -200,8 +261,8 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
     goto fail;
   }
 
-  /* The raw syscall, fork-like: the child of a new pid namespace must be a real clone child. */
-  pid = (pid_t)syscall(SYS_clone, SIGCHLD | (unsigned long)p->clone_flags, NULL, NULL, NULL, NULL);
+  int in_cgroup2;
+  pid = clone_child(p, &h, &in_cgroup2);
   if (pid < 0) {
     err_sys(&e, "clone with flags 0x%llx", (unsigned long long)p->clone_flags);
     goto fail;
@@ -211,6 +272,11 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
     close(sv[0]);
     close(sync_out);
     close(sigfd);
+    /* The tasks files stay open for the child to join through; the rest of the host's fds go. */
+    c.cgroup_tasks = h.cgroups;
+    c.ncgroup_tasks = h.ncgroups;
+    h.cgroups = NULL;
+    h.ncgroups = 0;
     host_close(&h);
     sigprocmask(SIG_SETMASK, &old, NULL);
     child_main(&c);
@@ -221,13 +287,11 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
   if ((p->uid_map && write_map(h.proc, pid, "uid_map", p->uid_map, &e) < 0) ||
       (p->gid_map && write_map(h.proc, pid, "gid_map", p->gid_map, &e) < 0))
     goto fail;
-  for (size_t i = 0, k = 0; i < p->nsteps; i++) {
-    if (p->steps[i].op != OP_CGROUP_PROCS)
-      continue;
+  if (!in_cgroup2 && h.cgroup2_procs >= 0) {
     char buf[16];
     int len = snprintf(buf, sizeof buf, "%d", pid);
-    if (write(h.cgroups[k++], buf, (size_t)len) != len) {
-      err_sys(&e, "write pid %d to \"%s\"", pid, p->steps[i].u.str);
+    if (write(h.cgroup2_procs, buf, (size_t)len) != len) {
+      err_sys(&e, "write pid %d to \"%s/cgroup.procs\"", pid, p->cgroup_v2);
       goto fail;
     }
   }
@@ -255,13 +319,15 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
     err_sys(&e, "report the pid");
     goto fail;
   }
-  close(sync_out);
   if (h.fifo_dir >= 0)
     close(h.fifo_dir);
   if (h.console >= 0)
     close(h.console);
-  if (!run_mode)
+  if (!run_mode) {
+    close(sync_out);
     return 0;
+  }
+  /* Held open until we exit: its EOF tells the caller that the container has exited. */
   return run_wait(pid, sigfd, master);
 
 fail:

@@ -14,7 +14,7 @@
 
 static const char *const names[] = {
   [OP_CLONE] = "CLONE",           [OP_JOIN_NS] = "JOIN_NS",     [OP_UID_MAP] = "UID_MAP",
-  [OP_GID_MAP] = "GID_MAP",       [OP_CGROUP_PROCS] = "CGROUP_PROCS",
+  [OP_GID_MAP] = "GID_MAP",       [OP_CGROUP_V1] = "CGROUP_V1",  [OP_CGROUP_V2] = "CGROUP_V2",
   [OP_FIFO_DIR] = "FIFO_DIR",     [OP_CONSOLE_SOCKET] = "CONSOLE_SOCKET",
   [OP_PROCESS] = "PROCESS",       [OP_UNSHARE] = "UNSHARE",     [OP_HOSTNAME] = "HOSTNAME",
   [OP_DOMAINNAME] = "DOMAINNAME", [OP_OOM_SCORE_ADJ] = "OOM_SCORE_ADJ",
@@ -137,7 +137,8 @@ static int decode(struct rd *r, struct step *s)
     return rd_u32(r, &s->u.join.nstype) || rd_str(r, &s->u.join.path) ? -1 : 0;
   case OP_UID_MAP:
   case OP_GID_MAP:
-  case OP_CGROUP_PROCS:
+  case OP_CGROUP_V1:
+  case OP_CGROUP_V2:
   case OP_FIFO_DIR:
   case OP_CONSOLE_SOCKET:
   case OP_HOSTNAME:
@@ -256,6 +257,7 @@ static int check(struct plan *p, int run_mode, struct err *e)
     case OP_GID_MAP:
     case OP_FIFO_DIR:
     case OP_CONSOLE_SOCKET:
+    case OP_CGROUP_V2:
     case OP_PROCESS:
     case OP_ROOTFS:
     case OP_PIVOT:
@@ -284,6 +286,9 @@ static int check(struct plan *p, int run_mode, struct err *e)
       break;
     case OP_CONSOLE_SOCKET:
       p->console_socket = s->u.str;
+      break;
+    case OP_CGROUP_V2:
+      p->cgroup_v2 = s->u.str;
       break;
     case OP_PROCESS:
       if (s->u.process.argc == 0)

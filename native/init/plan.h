@@ -15,10 +15,11 @@ enum op {
   OP_JOIN_NS = 2,
   OP_UID_MAP = 3,
   OP_GID_MAP = 4,
-  OP_CGROUP_PROCS = 5,
+  OP_CGROUP_V1 = 5,
   OP_FIFO_DIR = 6,
   OP_CONSOLE_SOCKET = 7,
   OP_PROCESS = 8,
+  OP_CGROUP_V2 = 9,
   OP_UNSHARE = 20,
   OP_HOSTNAME = 21,
   OP_DOMAINNAME = 22,
@@ -58,7 +59,7 @@ struct step {
   uint32_t index; /* position in the plan, from 0 */
   union {
     uint64_t flags; /* CLONE, UNSHARE */
-    char *str;      /* UID_MAP GID_MAP CGROUP_PROCS FIFO_DIR CONSOLE_SOCKET HOSTNAME DOMAINNAME MASK READONLY CWD */
+    char *str;      /* UID_MAP GID_MAP CGROUP_V1 CGROUP_V2 FIFO_DIR CONSOLE_SOCKET HOSTNAME DOMAINNAME MASK READONLY CWD */
     int32_t oom;
     uint32_t no_pivot;
     uint32_t umask;
@@ -127,7 +128,7 @@ struct plan {
   /* Singletons, for the parent. */
   uint64_t clone_flags;
   const struct step *process; /* NULL when absent */
-  const char *uid_map, *gid_map, *fifo_dir, *console_socket;
+  const char *uid_map, *gid_map, *fifo_dir, *console_socket, *cgroup_v2;
   int terminal; /* a TERMINAL step is present */
 };
 

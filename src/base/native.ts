@@ -68,6 +68,18 @@ export interface Native {
   sendFd(socketFd: number, fd: number, name: string): void;
   /** Receives one fd (close-on-exec) sent by sendFd or a runc-style console socket; blocks; throws code 'EOF' at end. */
   recvFd(socketFd: number): number;
+  /** pipe2(2) with O_CLOEXEC → [readFd, writeFd]. */
+  pipe(): [number, number];
+  /**
+   * posix_spawn(3) of `file` with `argv` (argv[0] included) and this process's environment: child fd i is
+   * our `fds[i]`, every other fd is closed on exec; signals start at their defaults, unblocked; `setsid`
+   * gives the child its own session. Returns the pid. Reap it with waitpid.
+   */
+  spawn(file: string, argv: string[], fds: number[], setsid: boolean): number;
+  /** waitpid(2) → exit code, or 128 + signal; blocks until the child has exited. */
+  waitpid(pid: number, nohang: false): number;
+  /** waitpid(2) with WNOHANG: null while the child runs. */
+  waitpid(pid: number, nohang: true): number | null;
 
   // mount(2) flags
   readonly MS_RDONLY: number;
@@ -129,7 +141,7 @@ export function native(): Native {
   const path = addonPath();
   if (!existsSync(path))
     throw new BerthError('FailedPrecondition', `native addon "${path}": not built (run "make -C native")`);
-  // A local name, not `require`: esbuild must leave this call alone when it bundles dist/*.mjs.
+  // A local name, not `require`: esbuild must leave this call alone when it bundles dist/*.
   const load = createRequire(import.meta.url);
   try {
     loaded = load(path) as Native;

@@ -1,5 +1,5 @@
 // Where Berth is installed: the directory whose package.json is named "berth". Native binaries and the
-// bundled programs are found from there, whether this code runs from build/src/… or from one dist/*.mjs.
+// bundled programs are found from there, whether this code runs from build/src/… or from one bundle in dist/.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

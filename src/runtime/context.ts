@@ -1,5 +1,6 @@
 // What every runtime command receives: the global flags, and where errors are logged.
 import { appendFileSync } from 'node:fs';
+import { writeErr } from '../base/stdio.js';
 
 /** The global options of berth-runtime (runc's). */
 export interface RuntimeContext {
@@ -34,5 +35,5 @@ export function logEntry(
 /** A warning: logged, printed to stderr, and the operation goes on (runtime.md "Warnings"). */
 export function warn(ctx: RuntimeContext, msg: string): void {
   logEntry(ctx, 'warning', msg);
-  process.stderr.write(`runtime: warning: ${msg}\n`);
+  writeErr(`runtime: warning: ${msg}\n`);
 }

@@ -1,9 +1,10 @@
 // Starts native/init (berth-init) with a plan and waits for it to report the container's pid.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { constants } from 'node:os';
+// It is started through the addon rather than child_process: a runtime command is short-lived, and
+// loading child_process alone costs it about 8 ms.
+import { closeSync, read, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { BerthError } from '../base/errors.js';
+import { BerthError, messageOf } from '../base/errors.js';
+import { native } from '../base/native.js';
 import { packageRoot } from '../base/package-root.js';
 
 /** A started berth-init and the container it made. */
@@ -11,7 +12,7 @@ export interface InitHandle {
   /** The container process (pid in the runtime's pid namespace). */
   pid: number;
   /** berth-init itself: in `run` mode it lives until the container exits. */
-  child: ChildProcess;
+  initPid: number;
   /** Resolves with berth-init's exit status: the container's status in `run` mode. */
   exited: Promise<number>;
 }
@@ -22,67 +23,85 @@ export function initPath(): string {
 }
 
 /**
- * Runs berth-init in `mode` with `plan`. fds 3..3+preserveFds-1 of this process are passed through to the
- * container at the same numbers; the plan and sync pipes follow them.
+ * Runs berth-init in `mode` with `plan` and returns once it has reported (PLAN.md "Invocation"). fds
+ * 3..3+preserveFds-1 of this process are passed through to the container at the same numbers; the plan
+ * and sync pipes follow them.
  */
-export function launchInit(mode: 'create' | 'run', plan: Buffer, preserveFds: number): Promise<InitHandle> {
-  const stdio: StdioOptions = ['inherit', 'inherit', 'inherit'];
-  for (let fd = 3; fd < 3 + preserveFds; fd++) stdio.push(fd);
-  const planFd = stdio.length;
-  stdio.push('pipe', 'pipe');
-  // In run mode berth-init gets its own session: terminal signals reach only us, and we forward them once.
-  const child = spawn(initPath(), [mode, '--plan-fd', String(planFd), '--sync-fd', String(planFd + 1)], {
-    stdio,
-    detached: mode === 'run',
-  });
-  const exited = new Promise<number>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
-  });
-  return new Promise<InitHandle>((resolve, reject) => {
-    child.on('error', (err) =>
-      reject(new BerthError('Internal', `start berth-init "${initPath()}": ${err.message}`)),
-    );
-    const planPipe = child.stdio[planFd] as Writable;
-    planPipe.on('error', () => undefined); // berth-init may reject the plan before reading all of it
-    planPipe.end(plan);
-    readLine(child.stdio[planFd + 1] as Readable).then(async (line) => {
-      let msg: { pid?: number; error?: string };
-      try {
-        msg = JSON.parse(line) as typeof msg;
-      } catch {
-        const status = await exited;
-        return reject(
-          new BerthError('Internal', `berth-init exited with status ${status} without reporting`),
-        );
-      }
-      if (msg.error !== undefined) {
-        await exited;
-        return reject(new BerthError('InvalidArgument', msg.error));
-      }
-      resolve({ pid: msg.pid!, child, exited });
-    }, reject);
-  });
+export function launchInit(mode: 'create' | 'run', plan: Buffer, preserveFds: number): InitHandle {
+  const n = native();
+  const [planRead, planWrite] = n.pipe();
+  const [syncRead, syncWrite] = n.pipe();
+  const fds = [0, 1, 2];
+  for (let fd = 3; fd < 3 + preserveFds; fd++) fds.push(fd);
+  const planFd = fds.length;
+  fds.push(planRead, syncWrite);
+  const path = initPath();
+  let initPid: number;
+  try {
+    // In run mode berth-init gets its own session: terminal signals reach only us, and we forward them once.
+    const argv = [path, mode, '--plan-fd', String(planFd), '--sync-fd', String(planFd + 1)];
+    initPid = n.spawn(path, argv, fds, mode === 'run');
+  } catch (err) {
+    for (const fd of [planWrite, syncRead]) closeSync(fd);
+    throw new BerthError('Internal', `start berth-init "${path}": ${messageOf(err)}`);
+  } finally {
+    closeSync(planRead);
+    closeSync(syncWrite);
+  }
+
+  writePlan(planWrite, plan);
+  const line = readLineSync(syncRead);
+  let msg: { pid?: number; error?: string } | undefined;
+  try {
+    msg = JSON.parse(line) as typeof msg;
+  } catch {
+    msg = undefined;
+  }
+  if (msg?.pid === undefined || mode === 'create') {
+    closeSync(syncRead);
+    const status = n.waitpid(initPid, false);
+    if (msg?.error !== undefined) throw new BerthError('InvalidArgument', msg.error);
+    if (msg?.pid === undefined)
+      throw new BerthError('Internal', `berth-init exited with status ${status} without reporting`);
+    return { pid: msg.pid, initPid, exited: Promise.resolve(status) };
+  }
+  return { pid: msg.pid, initPid, exited: untilExit(syncRead, initPid) };
 }
 
-/** The first line written to `stream` (the container may keep the pipe open, so never wait for EOF). */
-function readLine(stream: Readable): Promise<string> {
+/** Writes the whole plan and closes the pipe; berth-init may refuse it before reading it all (EPIPE). */
+function writePlan(fd: number, plan: Buffer): void {
+  try {
+    for (let off = 0; off < plan.length;) off += writeSync(fd, plan, off);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first line on the sync pipe: berth-init writes exactly one before it exits or goes on waiting. */
+function readLineSync(fd: number): string {
+  const buf = Buffer.alloc(4096);
+  let text = '';
+  for (;;) {
+    const got = readSync(fd, buf, 0, buf.length, null);
+    if (got === 0) return text;
+    text += buf.toString('utf8', 0, got);
+    const nl = text.indexOf('\n');
+    if (nl >= 0) return text.slice(0, nl);
+  }
+}
+
+/** In run mode berth-init holds the sync pipe until it exits: its EOF means the status is ready. */
+function untilExit(fd: number, initPid: number): Promise<number> {
   return new Promise((resolve) => {
-    let buf = '';
-    const done = (): void => {
-      stream.removeAllListeners('data');
-      stream.destroy();
-      resolve(buf.split('\n')[0] ?? '');
-    };
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buf += chunk;
-      if (buf.includes('\n')) done();
-    });
-    stream.on('end', done);
-    stream.on('error', done);
+    const buf = Buffer.alloc(64);
+    const next = (): void =>
+      read(fd, buf, 0, buf.length, null, (err, got) => {
+        if (!err && got > 0) return next();
+        closeSync(fd);
+        resolve(native().waitpid(initPid, false));
+      });
+    next();
   });
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? ((constants.signals as Record<string, number>)[signal] ?? 0) : 0;
 }

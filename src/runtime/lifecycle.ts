@@ -126,7 +126,7 @@ export async function createContainer(
     const layout = hostLayout();
     cgroupPaths = resolveCgroupPaths(spec.linux?.cgroupsPath, id, layout);
     const resources = { ...spec.linux?.resources, devices: deviceRules(spec.linux) };
-    const procs = createCgroups(cgroupPaths, resources, layout);
+    const cgroups = createCgroups(cgroupPaths, resources, layout);
     cgroupsMade = true;
     const steps = buildPlan({
       spec,
@@ -135,11 +135,11 @@ export async function createContainer(
       consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
       preserveFds: opts.preserveFds,
       noPivot: opts.noPivot,
-      cgroupProcs: procs,
+      cgroups,
       cgroupMounts: cgroupMountSources(cgroupPaths),
       isDirectory,
     });
-    const init = await launchInit(opts.foreground ? 'run' : 'create', encodePlan(steps), opts.preserveFds);
+    const init = launchInit(opts.foreground ? 'run' : 'create', encodePlan(steps), opts.preserveFds);
     pid = init.pid;
     const stat = procStat(pid);
     if (!stat) throw new BerthError('Internal', `container process ${pid} exited during create`);

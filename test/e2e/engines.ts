@@ -428,11 +428,6 @@ function hardLimit(name: string): number | undefined {
   return hard === undefined || hard === 'unlimited' ? undefined : Number(hard);
 }
 
-/** A runtime's name as podman sees it, which is also its default root under /run (berth-runtime.mjs → berth-runtime). */
-function runtimeName(runtime: string): string {
-  return basename(runtime).replace(/\.m?js$/, '');
-}
-
 /** containers.conf for a private podman: no host network changes, file events, cgroupfs, safe ulimits. */
 function containersConf(dir: string, runtime: string): string {
   // podman 4.3 sets RLIMIT_NOFILE and RLIMIT_NPROC to 1048576 in every container unless containers.conf
@@ -440,7 +435,7 @@ function containersConf(dir: string, runtime: string): string {
   // podman itself runs with nproc 32768 here, so never ask for more than that.
   const nofile = Math.min(1024, hardLimit('Max open files') ?? 1024);
   const nproc = Math.min(32768, hardLimit('Max processes') ?? 32768);
-  const name = runtimeName(runtime);
+  const name = basename(runtime);
   // podman only passes `--log <file> --log-format=json` to runtimes whose *name* is listed here.
   const supportsJson = [...new Set([name, 'crun', 'runc', 'kata', 'runsc', 'youki', 'krun'])];
   const q = JSON.stringify;
@@ -505,7 +500,7 @@ export async function startPodman(opts: PodmanOptions): Promise<Podman> {
   // /run/<name> for runc, crun and berth-runtime. `--runtime-flag root=...` cannot be used instead:
   // podman 4.3 drops runtime flags from conmon's exit command, so `podman container cleanup` would call
   // `delete --force` in the default root anyway.
-  const runDirs = ['/run/containers/networks', '/run/containers', `/run/${runtimeName(runtime)}`].filter(
+  const runDirs = ['/run/containers/networks', '/run/containers', `/run/${basename(runtime)}`].filter(
     (d) => !existsSync(d),
   );
   const libpodParentBefore = cgroupsPresent('libpod_parent');

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { BerthError, invalid, messageOf } from '../../base/errors.js';
 import type { Resources } from '../../oci/runtime-spec.js';
+import type { CgroupDir } from '../plan/build.js';
 import { parseProcCgroup, type Layout } from './layout.js';
 import { v1Writes, v2Writes } from './resources.js';
 
@@ -33,12 +34,12 @@ function keyOf(paths: CgroupPaths, controller: string): string | undefined {
   return Object.keys(paths).find((k) => k.split(',').includes(controller));
 }
 
-/** Creates the directories, applies `resources`, and returns the cgroup.procs files to join. */
+/** Creates the directories and applies `resources`; returns the directories to join. */
 export function createCgroups(
   paths: CgroupPaths,
   resources: Resources | undefined,
   layout: Layout,
-): string[] {
+): CgroupDir[] {
   const made: string[] = [];
   try {
     for (const [key, dir] of Object.entries(paths)) {
@@ -52,7 +53,7 @@ export function createCgroups(
     for (const dir of made.reverse()) tryRmdir(dir);
     throw err;
   }
-  return Object.values(paths).map((dir) => join(dir, 'cgroup.procs'));
+  return Object.entries(paths).map(([key, path]) => ({ path, version: key === '' ? 2 : 1 }));
 }
 
 /** Writes `resources` into existing cgroups (create and `update`). */

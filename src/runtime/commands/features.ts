@@ -4,6 +4,7 @@ import { OCI_VERSION } from '../../oci/runtime-spec.js';
 import type { RuntimeContext } from '../context.js';
 import { parseArgs } from '../cli-args.js';
 import { VERSION } from '../version.js';
+import { writeOut } from '../../base/stdio.js';
 
 /** The features document; only what really works is listed. */
 export function features(): Record<string, unknown> {
@@ -30,6 +31,6 @@ export function features(): Record<string, unknown> {
 /** Runs `features`. */
 export async function featuresCommand(_ctx: RuntimeContext, argv: string[]): Promise<number> {
   parseArgs(argv, []);
-  process.stdout.write(JSON.stringify(features(), null, 4) + '\n');
+  writeOut(JSON.stringify(features(), null, 4) + '\n');
   return 0;
 }

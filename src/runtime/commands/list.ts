@@ -2,6 +2,7 @@
 import type { RuntimeContext } from '../context.js';
 import { parseArgs } from '../cli-args.js';
 import { listIds, loadRecord, ociState } from '../state/store.js';
+import { writeOut } from '../../base/stdio.js';
 
 /** Lays out rows like Go's tabwriter(minwidth 12, padding 3) that runc uses; the last column is free. */
 export function tabulate(rows: string[][]): string {
@@ -28,16 +29,16 @@ export async function list(ctx: RuntimeContext, argv: string[]): Promise<number>
     }
   }
   if (flags.quiet) {
-    process.stdout.write(states.map((s) => s.id + '\n').join(''));
+    writeOut(states.map((s) => s.id + '\n').join(''));
     return 0;
   }
   if (flags.format === 'json') {
     // runc prints Go's encoding of an empty slice: null.
-    process.stdout.write((states.length ? JSON.stringify(states) : 'null') + '\n');
+    writeOut((states.length ? JSON.stringify(states) : 'null') + '\n');
     return 0;
   }
   const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
   for (const s of states) rows.push([s.id, String(s.pid ?? 0), s.status, s.bundle, s.created, s.owner]);
-  process.stdout.write(tabulate(rows));
+  writeOut(tabulate(rows));
   return 0;
 }

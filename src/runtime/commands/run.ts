@@ -49,7 +49,7 @@ export async function run(ctx: RuntimeContext, argv: string[]): Promise<number> 
   // berth-init, which owns the terminal proxy; the rest go to the container.
   const forward = (sig: NodeJS.Signals): void => {
     try {
-      process.kill(sig === 'SIGWINCH' ? init.child.pid! : rec.pid, sig);
+      process.kill(sig === 'SIGWINCH' ? init.initPid : rec.pid, sig);
     } catch {
       // the container is already gone
     }

@@ -19,6 +19,13 @@ export interface CgroupMountSource {
   hostPath: string;
 }
 
+/** One of the container's cgroup directories on the host. */
+export interface CgroupDir {
+  path: string;
+  /** 1 for a v1 hierarchy, 2 for the cgroup2 one. */
+  version: 1 | 2;
+}
+
 /** Everything the plan depends on besides config.json. */
 export interface PlanInput {
   spec: Spec;
@@ -30,8 +37,8 @@ export interface PlanInput {
   consoleSocket?: string;
   preserveFds: number;
   noPivot: boolean;
-  /** cgroup.procs files the container's pid is written to. */
-  cgroupProcs: string[];
+  /** The container's cgroup directories, joined as it starts. */
+  cgroups: CgroupDir[];
   /** Hierarchies for a `cgroup` mount. */
   cgroupMounts: CgroupMountSource[];
   /** Whether a host path is a directory (bind mounts of files need a file as destination). */
@@ -100,7 +107,8 @@ export function buildPlan(input: PlanInput): Step[] {
     steps.push({ op: 'UID_MAP', content: idMap(linux.uidMappings) });
     steps.push({ op: 'GID_MAP', content: idMap(linux.gidMappings) });
   }
-  for (const path of input.cgroupProcs) steps.push({ op: 'CGROUP_PROCS', path });
+  for (const { path, version } of input.cgroups)
+    steps.push({ op: version === 2 ? 'CGROUP_V2' : 'CGROUP_V1', path });
   steps.push({ op: 'FIFO_DIR', path: input.stateDir });
   if (input.consoleSocket) steps.push({ op: 'CONSOLE_SOCKET', path: input.consoleSocket });
   steps.push({ op: 'PROCESS', argv: process.args!, env: process.env ?? [], preserveFds: input.preserveFds });

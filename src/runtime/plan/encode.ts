@@ -87,7 +87,8 @@ function encodePayload(w: Writer, s: Step): void {
     case 'UID_MAP':
     case 'GID_MAP':
       return w.str(s.content);
-    case 'CGROUP_PROCS':
+    case 'CGROUP_V1':
+    case 'CGROUP_V2':
     case 'FIFO_DIR':
     case 'CONSOLE_SOCKET':
     case 'MASK':

@@ -6,7 +6,8 @@ export type Step =
   | { op: 'JOIN_NS'; nstype: number; path: string }
   | { op: 'UID_MAP'; content: string }
   | { op: 'GID_MAP'; content: string }
-  | { op: 'CGROUP_PROCS'; path: string }
+  | { op: 'CGROUP_V1'; path: string }
+  | { op: 'CGROUP_V2'; path: string }
   | { op: 'FIFO_DIR'; path: string }
   | { op: 'CONSOLE_SOCKET'; path: string }
   | { op: 'PROCESS'; argv: string[]; env: string[]; preserveFds: number }
@@ -62,10 +63,11 @@ export const OP_CODES: Record<Step['op'], number> = {
   JOIN_NS: 2,
   UID_MAP: 3,
   GID_MAP: 4,
-  CGROUP_PROCS: 5,
+  CGROUP_V1: 5,
   FIFO_DIR: 6,
   CONSOLE_SOCKET: 7,
   PROCESS: 8,
+  CGROUP_V2: 9,
   UNSHARE: 20,
   HOSTNAME: 21,
   DOMAINNAME: 22,

@@ -22,7 +22,7 @@ import type { Spec } from '../../../src/oci/runtime-spec.js';
 import { makeBusyboxRootfs } from '../../fixtures/busybox.js';
 
 /** The bundled runtime under test. */
-export const RUNTIME = join(packageRoot(), 'dist', 'berth-runtime.mjs');
+export const RUNTIME = join(packageRoot(), 'dist', 'berth-runtime');
 /** The checker copied into every test rootfs as /bin/testinit. */
 export const TESTINIT = join(packageRoot(), 'native', 'build', 'testinit');
 
@@ -187,6 +187,14 @@ function removeTestCgroupParent(): void {
       // absent, or still holding another test's container
     }
   }
+}
+
+/** The cgroup path of `pid` in each hierarchy, in /proc/<pid>/cgroup order. */
+export function cgroupsOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1));
 }
 
 /** A unique container id for a test. */

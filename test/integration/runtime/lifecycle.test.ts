@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Bundle, cgroupLeft, skipUnlessRoot, TestRuntime, uniqueId } from './harness.js';
+import { Bundle, cgroupLeft, cgroupsOf, skipUnlessRoot, TestRuntime, uniqueId } from './harness.js';
 
 const alive = (pid: number): boolean => {
   try {
@@ -43,6 +43,11 @@ describe('lifecycle', { skip: skipUnlessRoot }, () => {
     assert.match(
       readFileSync(`/sys/fs/cgroup/memory/berth-test/${id}/cgroup.procs`, 'utf8'),
       new RegExp(`^${st.pid}$`, 'm'),
+    );
+    // In its cgroup in every hierarchy, v1 and cgroup2 alike.
+    assert.deepEqual(
+      cgroupsOf(st.pid),
+      cgroupsOf(process.pid).map(() => `/berth-test/${id}`),
     );
 
     assert.equal((await rt.run(['start', id])).code, 0);

@@ -19,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Spec } from '../../../src/oci/runtime-spec.js';
 import {
   Bundle,
+  cgroupsOf,
   RUNTIME,
   runtimeEnv,
   skipUnlessRoot,
@@ -117,6 +118,51 @@ describe('namespaces', { skip: skipUnlessRoot }, () => {
       assert.match(lines[0]!, /^\s*0\s+100000\s+65536$/);
       assert.deepEqual(lines.slice(1), ['0', '0', '0']);
     } finally {
+      b.remove();
+    }
+  });
+
+  test("joining another container's user namespace, the container still gets its own cgroups", async () => {
+    // berth-init joins the user namespace before it clones, and only then places the child in its
+    // cgroups (clone3 into the cgroup2 one, `tasks` files opened beforehand for the v1 ones).
+    const b = await Bundle.create();
+    const holder = uniqueId('userns');
+    try {
+      execFileSync('chown', ['-R', '100000:100000', b.rootfs]);
+      chmodSync(b.dir, 0o755);
+      b.spec.mounts = b.spec.mounts!.filter((m) => m.type !== 'cgroup' && m.type !== 'sysfs');
+      b.spec.linux!.namespaces!.push({ type: 'user' });
+      b.spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      b.spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      b.spec.linux!.cgroupsPath = `/berth-test/${holder}`;
+      b.spec.process!.args = ['/bin/testinit', 'sleep', '100'];
+      b.write();
+      assert.equal((await rt.runDetached(['run', '-d', '-b', b.dir, holder])).code, 0);
+      const { pid } = await rt.state(holder);
+      const id = uniqueId('joiner');
+      const r = await inside(
+        ['/bin/cat', '/proc/self/cgroup'],
+        (s) => {
+          s.linux!.namespaces = s.linux!.namespaces!.map((n) =>
+            n.type === 'user' ? { type: 'user', path: `/proc/${pid}/ns/user` } : n,
+          );
+          delete s.linux!.uidMappings;
+          delete s.linux!.gidMappings;
+          s.linux!.cgroupsPath = `/berth-test/${id}`;
+        },
+        b,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const paths = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.slice(l.indexOf(':', l.indexOf(':') + 1) + 1));
+      assert.deepEqual(
+        paths,
+        cgroupsOf(process.pid).map(() => `/berth-test/${id}`),
+      );
+    } finally {
+      await rt.run(['delete', '--force', holder]);
       b.remove();
     }
   });

@@ -14,7 +14,10 @@ function input(mutate?: (i: PlanInput) => void): PlanInput {
     stateDir: '/run/berth-runtime/c1',
     preserveFds: 0,
     noPivot: false,
-    cgroupProcs: ['/sys/fs/cgroup/memory/c1/cgroup.procs'],
+    cgroups: [
+      { path: '/sys/fs/cgroup/memory/c1', version: 1 },
+      { path: '/sys/fs/cgroup/unified/c1', version: 2 },
+    ],
     cgroupMounts: [
       { name: 'memory', fstype: 'cgroup', data: 'memory', hostPath: '/sys/fs/cgroup/memory/c1' },
     ],
@@ -34,7 +37,14 @@ test('namespaces become clone flags; cgroup is unshared by the child after the j
   const clone = find(steps, 'CLONE')[0]!;
   assert.equal(clone.flags, 0x20000000n | 0x40000000n | 0x08000000n | 0x04000000n | 0x00020000n);
   assert.deepEqual(find(steps, 'UNSHARE'), [{ op: 'UNSHARE', flags: 0x02000000n }]);
-  assert.ok(ops(steps).indexOf('CGROUP_PROCS') < ops(steps).indexOf('UNSHARE'));
+  assert.ok(ops(steps).indexOf('CGROUP_V1') < ops(steps).indexOf('UNSHARE'));
+  assert.deepEqual(
+    steps.filter((s) => s.op === 'CGROUP_V1' || s.op === 'CGROUP_V2'),
+    [
+      { op: 'CGROUP_V1', path: '/sys/fs/cgroup/memory/c1' },
+      { op: 'CGROUP_V2', path: '/sys/fs/cgroup/unified/c1' },
+    ],
+  );
 });
 
 test('joined namespaces put the user namespace first', () => {
