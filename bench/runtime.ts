@@ -1,8 +1,9 @@
 // berth-runtime vs runc vs crun on the same busybox bundle running /bin/true:
 //   run            `<rt> run --bundle B id` (create + start + wait + delete in one command)
 //   create/start/delete  the three commands an engine issues, back to back
-// Prints each runtime's median wall time and its ratio to runc. Node processes are started without
-// NODE_EXTRA_CA_CERTS (this machine sets it; users don't, and it adds ~75 ms to every Node start).
+// Prints each runtime's median wall time and its ratio to runc, and an empty Node start for reference.
+// Node processes are started without NODE_EXTRA_CA_CERTS (this machine sets it; users don't, and it adds
+// ~75 ms to every Node start). The runtimes take turns within each iteration.
 //
 //   node build/bench/runtime.js [iterations=40]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -81,7 +82,11 @@ async function main(): Promise<void> {
 
     // Round-robin: each iteration times every runtime once, so drift in the machine's load hits all alike.
     const samples = new Map(runtimes.map((rt) => [rt.name, { run: [] as number[], cycle: [] as number[] }]));
+    // The floor under any Node command: an empty Node start, timed in the same rounds.
+    const nodeStart: number[] = [];
     for (let i = 0; i < iterations + 3; i++) {
+      const empty = timed(process.execPath, ['-e', '0']);
+      if (i >= 3) nodeStart.push(empty);
       for (const rt of runtimes) {
         const g = ['--root', rt.root];
         const id = `bench-${rt.name}-${i}`;
@@ -110,6 +115,9 @@ async function main(): Promise<void> {
         `${name.padEnd(15)} ${r.run.toFixed(1).padStart(6)}   ${ratio(r.run, base?.run).padStart(6)}    ${r.cycle.toFixed(1).padStart(10)}          ${ratio(r.cycle, base?.cycle).padStart(6)}`,
       );
     }
+    console.log(
+      `(an empty Node start, node -e 0: ${median(nodeStart).toFixed(1)} ms, paid once per berth-runtime command)`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

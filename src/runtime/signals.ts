@@ -8,7 +8,8 @@ const SIGNALS = constants.signals as Record<string, number>;
 export function parseSignal(raw: string): number {
   if (/^\d+$/.test(raw)) {
     const n = Number(raw);
-    if (n > 0 && n <= 64) return n;
+    // 0 checks that the process exists, as kill(2) and runc allow.
+    if (n >= 0 && n <= 64) return n;
   } else {
     const name = raw.toUpperCase().startsWith('SIG') ? raw.toUpperCase() : `SIG${raw.toUpperCase()}`;
     const n = SIGNALS[name];
