@@ -249,9 +249,17 @@ int step_pivot(struct child *c, const struct step *s, struct err *e)
     if (chroot(".") < 0)
       return err_sys(e, "chroot to the rootfs");
   } else {
-    /* pivot_root(2): with new_root == put_old the old root lands on top of "."; detach it from there. */
+    /* pivot_root(2): with new_root == put_old the old root lands on top of the new one; detach it from
+     * there. Our cwd still names the new root's own mount (a path's "." does not cross a mount stacked
+     * on it), so step onto the old root by an fd taken before: making "." rslave must reach only the old
+     * root's tree, or it would turn the container's own shared mounts into slaves (runc does the same). */
+    cleanup_fd int old_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (old_root < 0)
+      return err_sys(e, "open the old root");
     if (syscall(SYS_pivot_root, ".", ".") < 0)
       return err_sys(e, "pivot_root");
+    if (fchdir(old_root) < 0)
+      return err_sys(e, "chdir to the old root");
     if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
       return err_sys(e, "make the old root rslave");
     if (umount2(".", MNT_DETACH) < 0)

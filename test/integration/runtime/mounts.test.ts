@@ -1,6 +1,7 @@
 // Filesystem setup seen from inside: the mount table, read-only root, bind mounts, masked and read-only
 // paths, devices, and a rootfs symlink that must not let a mount land outside the rootfs.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -69,6 +70,52 @@ describe('mounts', { skip: skipUnlessRoot }, () => {
       m.some((x) => x[0] === '/work' || x[0]!.startsWith('/run/berth-runtime')),
       false,
     );
+  });
+
+  test('bind mount propagation: rslave, rshared and rprivate as the kernel reports them', async () => {
+    // A shared host mount to bind from: its peers are what a slave mount would follow.
+    const host = mkdtempSync(join(tmpdir(), 'berth-prop-'));
+    execFileSync('mount', ['-t', 'tmpfs', 'berth-prop', host]);
+    try {
+      execFileSync('mount', ['--make-shared', host]);
+      mkdirSync(join(host, 'sub'));
+      const optional = async (propagation: string): Promise<string> => {
+        const r = await inside(['mounts'], (s) =>
+          s.mounts!.push({
+            destination: '/data',
+            type: 'bind',
+            source: host,
+            options: ['rbind', propagation],
+          }),
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const line = r.stdout.split('\n').find((l) => l.split(' ')[4] === '/data');
+        assert.ok(line, r.stdout);
+        // The optional fields sit between the mount options (field 6) and the " - " separator.
+        return line.slice(0, line.indexOf(' - ')).split(' ').slice(6).join(' ');
+      };
+      assert.match(await optional('rslave'), /^master:\d+$/);
+      assert.match(await optional('rshared'), /shared:\d+/);
+      assert.equal(await optional('rprivate'), '');
+    } finally {
+      execFileSync('umount', ['-l', host]);
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+
+  test("rootfsPropagation: the container's / is a slave by default, shared or private on request", async () => {
+    const rootOptional = async (prop?: string): Promise<string> => {
+      const r = await inside(['mounts'], (s) => {
+        if (prop) s.linux!.rootfsPropagation = prop;
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const line = r.stdout.split('\n').find((l) => l.split(' ')[4] === '/')!;
+      return line.slice(0, line.indexOf(' - ')).split(' ').slice(6).join(' ');
+    };
+    // The host's / is private here, so a slave / has no master to show: what shows is its own tag.
+    assert.doesNotMatch(await rootOptional(), /shared:/);
+    assert.doesNotMatch(await rootOptional('private'), /shared:|master:/);
+    assert.match(await rootOptional('shared'), /shared:\d+/);
   });
 
   test('read-only root', async () => {

@@ -61,6 +61,17 @@ describe('namespaces', { skip: skipUnlessRoot }, () => {
     inner.forEach((ns, i) => assert.notEqual(ns, host[i]));
   });
 
+  test("a cgroup namespace roots /proc/self/cgroup at the container's cgroups", async () => {
+    const r = await inside(['/bin/sh', '-c', 'readlink /proc/self/ns/cgroup; cat /proc/self/cgroup'], (s) =>
+      s.linux!.namespaces!.push({ type: 'cgroup' }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const [ns, ...lines] = r.stdout.trim().split('\n');
+    assert.notEqual(ns, readlinkSync('/proc/self/ns/cgroup'));
+    assert.ok(lines.length > 0);
+    for (const line of lines) assert.match(line, /:\/$/, line);
+  });
+
   test('path joins an existing namespace (the network namespace of another container)', async () => {
     const id = uniqueId('holder');
     const holder = await Bundle.create(['/bin/sleep', '30']);
