@@ -5,7 +5,11 @@
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 
-const programs = { 'berth-runtime': 'bin/runtime.ts' };
+const programs = {
+  'berth-runtime': 'bin/runtime.ts',
+  berthd: 'bin/daemon.ts',
+  berth: 'bin/cli.ts',
+};
 
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/package.json', '{ "type": "commonjs" }\n');

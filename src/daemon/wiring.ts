@@ -1,0 +1,44 @@
+// Builds berthd's services in dependency order and registers their API routes (STYLE.md: registration
+// is explicit; no side-effect imports). Each later slice adds its services here.
+import type { Logger } from '../base/log.js';
+import { Router } from '../dockerapi/router.js';
+import type { ServerIdentity } from '../dockerapi/server.js';
+import { registerSystem } from '../dockerapi/system.js';
+import { hostLayout } from '../runtime/cgroups/layout.js';
+import type { DaemonConfig } from './config.js';
+
+/** What the wiring hands back to the daemon. */
+export interface Wired {
+  router: Router;
+  identity: ServerIdentity;
+  /** Releases what the services hold (databases, watchers). */
+  close(): Promise<void>;
+}
+
+/** Facts about this daemon instance. */
+export interface Instance {
+  version: string;
+  id: string;
+  log: Logger;
+}
+
+/** Wires the services for `config`. */
+export function wire(config: DaemonConfig, instance: Instance): Wired {
+  const router = new Router();
+  registerSystem(router, {
+    version: instance.version,
+    config,
+    id: instance.id,
+    counts: {
+      containers: () => ({ running: 0, paused: 0, stopped: 0 }),
+      images: () => 0,
+    },
+    storage: { driver: 'overlayfs', status: [['driver-type', 'io.containerd.snapshotter.v1']] },
+    cgroup: { driver: 'cgroupfs', version: hostLayout().unifiedOnly ? '2' : '1' },
+  });
+  return {
+    router,
+    identity: { version: instance.version, experimental: config.experimental },
+    close: async () => undefined,
+  };
+}

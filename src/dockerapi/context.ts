@@ -1,0 +1,118 @@
+// What a route handler gets: the request, its path parameters and query, the negotiated API version, and
+// helpers that write responses the way moby's httputils does (JSON bodies, 204s, streamed JSON messages).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BerthError } from '../base/errors.js';
+
+/** An API version as a comparable number pair. */
+export interface ApiVersion {
+  major: number;
+  minor: number;
+  /** "1.41". */
+  text: string;
+}
+
+/** One request being served. */
+export class ApiContext {
+  /** Query parameters of the request. */
+  readonly query: URLSearchParams;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly params: Record<string, string>,
+    url: URL,
+    /** The version the client asked for in the path, or the server's own. */
+    readonly version: ApiVersion,
+  ) {
+    this.query = url.searchParams;
+  }
+
+  /** Whether the request's API version is at least `major.minor`. */
+  atLeast(major: number, minor: number): boolean {
+    return this.version.major > major || (this.version.major === major && this.version.minor >= minor);
+  }
+
+  /** A query parameter as a boolean, as moby's httputils.BoolValue reads it ("1", "true", "True"...). */
+  bool(name: string): boolean {
+    const v = this.query.get(name);
+    return v !== null && !['', '0', 'false', 'no', 'off', 'none'].includes(v.trim().toLowerCase());
+  }
+
+  /** A query parameter as an integer, or `fallback` when absent; a bad value is a 400 naming it. */
+  int(name: string, fallback: number): number {
+    const v = this.query.get(name);
+    if (v === null || v === '') return fallback;
+    if (!/^-?\d+$/.test(v))
+      throw new BerthError('InvalidArgument', `invalid value for "${name}": "${v}" is not an integer`);
+    return Number(v);
+  }
+
+  /** The JSON-encoded `filters` query parameter (`{"dangling":["true"]}`, or the old map form). */
+  filters(): Map<string, string[]> {
+    const raw = this.query.get('filters');
+    const out = new Map<string, string[]>();
+    if (!raw) return out;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new BerthError('InvalidArgument', `invalid filter: "${raw}" is not JSON`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new BerthError('InvalidArgument', `invalid filter: "${raw}"`);
+    for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+      // Either {"key":["v1","v2"]} or the legacy {"key":{"v1":true}}.
+      if (Array.isArray(value)) out.set(key, value.map(String));
+      else if (value && typeof value === 'object') out.set(key, Object.keys(value));
+      else throw new BerthError('InvalidArgument', `invalid filter "${key}"`);
+    }
+    return out;
+  }
+
+  /** Reads the request body as JSON (an empty body is `undefined`). */
+  async body<T>(): Promise<T | undefined> {
+    const chunks: Buffer[] = [];
+    for await (const c of this.req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (text.trim() === '') return undefined;
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new BerthError('InvalidArgument', `invalid JSON in the request body: ${(err as Error).message}`);
+    }
+  }
+
+  /** Sends `value` as JSON with `status`. */
+  json(status: number, value: unknown): void {
+    const body = JSON.stringify(value) + '\n';
+    this.res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    this.res.end(body);
+  }
+
+  /** Sends plain text. */
+  text(status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+    this.res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+    this.res.end(this.req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** A body-less status (204 No Content, 201 Created, 304 Not Modified). */
+  status(status: number): void {
+    this.res.writeHead(status);
+    this.res.end();
+  }
+
+  /**
+   * Starts a stream of JSON messages (pull progress, events): one object per line, flushed as written.
+   * Errors after this point travel in the stream as {"errorDetail":{"message":...},"error":...}.
+   */
+  startJsonStream(): (message: unknown) => void {
+    this.res.writeHead(200, { 'Content-Type': 'application/json' });
+    this.res.flushHeaders();
+    return (message) => {
+      if (!this.res.writableEnded) this.res.write(JSON.stringify(message) + '\r\n');
+    };
+  }
+}
