@@ -3,15 +3,11 @@ import type { RuntimeContext } from '../context.js';
 import { parseArgs } from '../cli-args.js';
 import { listIds, loadRecord, ociState } from '../state/store.js';
 import { writeOut } from '../../base/stdio.js';
+import { tabwrite } from '../../base/tabwriter.js';
 
-/** Lays out rows like Go's tabwriter(minwidth 12, padding 3) that runc uses; the last column is free. */
+/** Lays out rows as runc does: Go's tabwriter with minwidth 12 and padding 3; the last column is free. */
 export function tabulate(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows)
-    row.slice(0, -1).forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 12, cell.length + 3)));
-  return rows
-    .map((row) => row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]!) : cell)).join('') + '\n')
-    .join('');
+  return tabwrite(rows.map((r) => r.join('\t') + '\n').join(''), 12, 3);
 }
 
 /** Runs `list`. */
