@@ -144,6 +144,8 @@ test('image config merge: Cmd only without Entrypoint, an empty Entrypoint clear
   const own = mergeImageConfig({ Entrypoint: ['/other'] }, image);
   assert.deepEqual([own.Entrypoint, own.Cmd], [['/other'], undefined]);
   assert.deepEqual(mergeImageConfig({ Entrypoint: [], Cmd: ['ls'] }, image).Entrypoint, []);
+  const cleared = mergeImageConfig({ Entrypoint: [''], Cmd: ['ls'] }, image);
+  assert.deepEqual([cleared.Entrypoint, cleared.Cmd], [[], ['ls']]);
   assert.deepEqual(mergeImageConfig({ Env: ['A=2', 'B=3'] }, image).Env, ['PATH=/img/bin', 'A=2', 'B=3']);
   assert.equal(mergeImageConfig({ User: '0' }, image).User, '0');
   assert.equal(mergeImageConfig({}, image).WorkingDir, '/app');

@@ -253,6 +253,8 @@ export function mergeImageConfig(user: ContainerConfig, image: ContainerConfig):
     if (user.Entrypoint === undefined || user.Entrypoint === null)
       merged.Entrypoint = image.Entrypoint ?? null;
   }
+  // `--entrypoint ""` arrives as [""]: it clears the image's entrypoint (and, being set, keeps its Cmd out).
+  if (user.Entrypoint?.length === 1 && user.Entrypoint[0] === '') merged.Entrypoint = [];
   const env = new Map<string, string>();
   for (const kv of [...(image.Env ?? []), ...(user.Env ?? [])]) env.set(kv.split('=', 1)[0]!, kv);
   merged.Env = [...env.values()];
