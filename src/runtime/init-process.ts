@@ -105,3 +105,35 @@ function untilExit(fd: number, initPid: number): Promise<number> {
     next();
   });
 }
+
+/** Signals a foreground `run` or `exec` passes on to the container's process. */
+const FORWARDED: NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+];
+
+/**
+ * Waits for a `run`-mode berth-init to exit, passing on the signals this process gets meanwhile; returns
+ * its status. berth-init sits in its own session, so each signal arrives once, here. SIGWINCH goes to
+ * berth-init, which owns the terminal proxy; the rest go to the container's process `pid`.
+ */
+export async function waitForeground(init: InitHandle, pid: number): Promise<number> {
+  const forward = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(sig === 'SIGWINCH' ? init.initPid : pid, sig);
+    } catch {
+      // the process is already gone
+    }
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  try {
+    return await init.exited;
+  } finally {
+    for (const sig of FORWARDED) process.off(sig, forward);
+  }
+}
