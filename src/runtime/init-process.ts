@@ -68,6 +68,41 @@ export function launchInit(mode: 'create' | 'run', plan: Buffer, preserveFds: nu
   return { pid: msg.pid, initPid, exited: untilExit(syncRead, initPid) };
 }
 
+/**
+ * Runs a plan of RUNTIME_HOOK records with `berth-init hooks` for container `pid` (PLAN.md "Invocation"),
+ * so that poststart and poststop hooks run exactly as the create-time ones do. Throws the first failure.
+ */
+export function runHooksWithInit(plan: Buffer, pid: number): void {
+  const n = native();
+  const [planRead, planWrite] = n.pipe();
+  const [syncRead, syncWrite] = n.pipe();
+  const path = initPath();
+  let initPid: number;
+  try {
+    const argv = [path, 'hooks', '--plan-fd', '3', '--sync-fd', '4', '--pid', String(pid)];
+    initPid = n.spawn(path, argv, [0, 1, 2, planRead, syncWrite], false);
+  } catch (err) {
+    for (const fd of [planWrite, syncRead]) closeSync(fd);
+    throw new BerthError('Internal', `start berth-init "${path}": ${messageOf(err)}`);
+  } finally {
+    closeSync(planRead);
+    closeSync(syncWrite);
+  }
+  writePlan(planWrite, plan);
+  const line = readLineSync(syncRead);
+  closeSync(syncRead);
+  const status = n.waitpid(initPid, false);
+  let msg: { pid?: number; error?: string } | undefined;
+  try {
+    msg = JSON.parse(line) as typeof msg;
+  } catch {
+    msg = undefined;
+  }
+  if (msg?.error !== undefined) throw new BerthError('FailedPrecondition', msg.error);
+  if (msg?.pid === undefined)
+    throw new BerthError('Internal', `berth-init exited with status ${status} without reporting`);
+}
+
 /** Writes the whole plan and closes the pipe; berth-init may refuse it before reading it all (EPIPE). */
 function writePlan(fd: number, plan: Buffer): void {
   try {

@@ -82,6 +82,10 @@ const EXEC_KEEPS: Record<Step['op'], boolean> = {
   READY: true,
   FIFO_WAIT: false,
   EXEC: true,
+  // The container's hooks belong to its lifecycle, not to an exec (config.md has no exec hooks).
+  RUNTIME_HOOK: false,
+  RUNTIME_HOOKS: false,
+  HOOK: false,
 };
 
 /** The steps of an exec into the container whose init is `input.pid`. */
