@@ -28,35 +28,9 @@ export function initPath(): string {
  * and sync pipes follow them.
  */
 export function launchInit(mode: 'create' | 'run', plan: Buffer, preserveFds: number): InitHandle {
+  // In run mode berth-init gets its own session: terminal signals reach only us, and we forward them once.
+  const { initPid, syncRead, msg } = startInit([mode], plan, preserveFds, mode === 'run');
   const n = native();
-  const [planRead, planWrite] = n.pipe();
-  const [syncRead, syncWrite] = n.pipe();
-  const fds = [0, 1, 2];
-  for (let fd = 3; fd < 3 + preserveFds; fd++) fds.push(fd);
-  const planFd = fds.length;
-  fds.push(planRead, syncWrite);
-  const path = initPath();
-  let initPid: number;
-  try {
-    // In run mode berth-init gets its own session: terminal signals reach only us, and we forward them once.
-    const argv = [path, mode, '--plan-fd', String(planFd), '--sync-fd', String(planFd + 1)];
-    initPid = n.spawn(path, argv, fds, mode === 'run');
-  } catch (err) {
-    for (const fd of [planWrite, syncRead]) closeSync(fd);
-    throw new BerthError('Internal', `start berth-init "${path}": ${messageOf(err)}`);
-  } finally {
-    closeSync(planRead);
-    closeSync(syncWrite);
-  }
-
-  writePlan(planWrite, plan);
-  const line = readLineSync(syncRead);
-  let msg: { pid?: number; error?: string } | undefined;
-  try {
-    msg = JSON.parse(line) as typeof msg;
-  } catch {
-    msg = undefined;
-  }
   if (msg?.pid === undefined || mode === 'create') {
     closeSync(syncRead);
     const status = n.waitpid(initPid, false);
@@ -73,14 +47,36 @@ export function launchInit(mode: 'create' | 'run', plan: Buffer, preserveFds: nu
  * so that poststart and poststop hooks run exactly as the create-time ones do. Throws the first failure.
  */
 export function runHooksWithInit(plan: Buffer, pid: number): void {
+  const { initPid, syncRead, msg } = startInit(['hooks', '--pid', String(pid)], plan, 0, false);
+  closeSync(syncRead);
+  const status = native().waitpid(initPid, false);
+  if (msg?.error !== undefined) throw new BerthError('FailedPrecondition', msg.error);
+  if (msg?.pid === undefined)
+    throw new BerthError('Internal', `berth-init exited with status ${status} without reporting`);
+}
+
+/**
+ * Spawns `berth-init <args> --plan-fd P --sync-fd S` with fds 0..2+preserveFds passed through, writes the
+ * plan and reads the first report line (undefined when it is not JSON). The sync pipe stays open.
+ */
+function startInit(
+  args: string[],
+  plan: Buffer,
+  preserveFds: number,
+  setsid: boolean,
+): { initPid: number; syncRead: number; msg: { pid?: number; error?: string } | undefined } {
   const n = native();
   const [planRead, planWrite] = n.pipe();
   const [syncRead, syncWrite] = n.pipe();
+  const fds = [0, 1, 2];
+  for (let fd = 3; fd < 3 + preserveFds; fd++) fds.push(fd);
+  const planFd = fds.length;
+  fds.push(planRead, syncWrite);
   const path = initPath();
   let initPid: number;
   try {
-    const argv = [path, 'hooks', '--plan-fd', '3', '--sync-fd', '4', '--pid', String(pid)];
-    initPid = n.spawn(path, argv, [0, 1, 2, planRead, syncWrite], false);
+    const argv = [path, ...args, '--plan-fd', String(planFd), '--sync-fd', String(planFd + 1)];
+    initPid = n.spawn(path, argv, fds, setsid);
   } catch (err) {
     for (const fd of [planWrite, syncRead]) closeSync(fd);
     throw new BerthError('Internal', `start berth-init "${path}": ${messageOf(err)}`);
@@ -90,17 +86,11 @@ export function runHooksWithInit(plan: Buffer, pid: number): void {
   }
   writePlan(planWrite, plan);
   const line = readLineSync(syncRead);
-  closeSync(syncRead);
-  const status = n.waitpid(initPid, false);
-  let msg: { pid?: number; error?: string } | undefined;
   try {
-    msg = JSON.parse(line) as typeof msg;
+    return { initPid, syncRead, msg: JSON.parse(line) as { pid?: number; error?: string } };
   } catch {
-    msg = undefined;
+    return { initPid, syncRead, msg: undefined };
   }
-  if (msg?.error !== undefined) throw new BerthError('FailedPrecondition', msg.error);
-  if (msg?.pid === undefined)
-    throw new BerthError('Internal', `berth-init exited with status ${status} without reporting`);
 }
 
 /** Writes the whole plan and closes the pipe; berth-init may refuse it before reading it all (EPIPE). */

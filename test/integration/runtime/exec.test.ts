@@ -21,6 +21,7 @@ import { consoleSocket, drain } from './console.js';
 import {
   Bundle,
   cgroupsOf,
+  exec,
   RUNTIME,
   runtimeEnv,
   skipUnlessRoot,
@@ -175,17 +176,9 @@ describe('exec', { skip: skipUnlessRoot }, () => {
     const hostDir = mkdtempSync(join(tmpdir(), 'berth-host-'));
     const fd = openSync(hostDir, 'r');
     const withFd3 = (args: string[]): Promise<Result> =>
-      new Promise((resolve) => {
-        const child = spawn(RUNTIME, ['--root', rt.root, 'exec', ...args], {
-          env: runtimeEnv(),
-          cwd: hostDir,
-          stdio: ['ignore', 'pipe', 'pipe', fd],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      exec(RUNTIME, ['--root', rt.root, 'exec', ...args], {
+        cwd: hostDir,
+        stdio: ['ignore', 'pipe', 'pipe', fd],
       });
     try {
       const fds = json<{ fd: number }[]>(await withFd3([id, '/bin/testinit', 'fds']));

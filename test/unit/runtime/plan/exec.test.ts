@@ -12,6 +12,19 @@ import type { Step } from '../../../../src/runtime/plan/ops.js';
 
 const ops = (steps: Step[]): string[] => steps.map((s) => s.op);
 
+/** The plan of a container with `spec` (no cgroups, every source a directory). */
+const containerPlan = (spec: ReturnType<typeof defaultSpec>): Step[] =>
+  buildPlan({
+    spec,
+    bundle: '/b',
+    stateDir: '/s',
+    preserveFds: 0,
+    noPivot: false,
+    cgroups: [],
+    cgroupMounts: [],
+    isDirectory: () => true,
+  });
+
 function execPlan(mutate?: (s: ReturnType<typeof defaultSpec>) => void): Step[] {
   const spec = defaultSpec();
   mutate?.(spec);
@@ -64,16 +77,7 @@ test("exec joins the container's namespaces (user first), forks, and runs only p
 test("exec keeps the container plan's process steps in their order (seccomp included, wherever it is)", () => {
   const spec = defaultSpec();
   spec.process!.terminal = false;
-  const container = buildPlan({
-    spec,
-    bundle: '/b',
-    stateDir: '/s',
-    preserveFds: 0,
-    noPivot: false,
-    cgroups: [],
-    cgroupMounts: [],
-    isDirectory: () => true,
-  });
+  const container = containerPlan(spec);
   const keep = new Set([
     'OOM_SCORE_ADJ',
     'TERMINAL',
@@ -149,19 +153,7 @@ test('hooks go where the runtime spec wants them in the plan', () => {
     createContainer: [hook],
     startContainer: [hook],
   };
-  const plan = addHooks(
-    buildPlan({
-      spec,
-      bundle: '/b',
-      stateDir: '/s',
-      preserveFds: 0,
-      noPivot: false,
-      cgroups: [],
-      cgroupMounts: [],
-      isDirectory: () => true,
-    }),
-    { spec, id: 'c1', bundle: '/b', rootfs: '/b/rootfs' },
-  );
+  const plan = addHooks(containerPlan(spec), { spec, id: 'c1', bundle: '/b', rootfs: '/b/rootfs' });
   const o = ops(plan);
   const pivot = o.indexOf('PIVOT');
   assert.deepEqual(o.slice(pivot - 5, pivot + 1), [
@@ -188,16 +180,7 @@ test('hooks go where the runtime spec wants them in the plan', () => {
     'startContainer hook #0',
   ]);
   const noHooks = defaultSpec();
-  const plain = buildPlan({
-    spec: noHooks,
-    bundle: '/b',
-    stateDir: '/s',
-    preserveFds: 0,
-    noPivot: false,
-    cgroups: [],
-    cgroupMounts: [],
-    isDirectory: () => true,
-  });
+  const plain = containerPlan(noHooks);
   assert.deepEqual(addHooks(plain, { spec: noHooks, id: 'c1', bundle: '/b', rootfs: '/b/rootfs' }), plain);
 });
 
