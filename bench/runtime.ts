@@ -6,54 +6,23 @@
 // ~75 ms to every Node start). The runtimes take turns within each iteration.
 //
 //   node build/bench/runtime.js [iterations=40]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../src/base/package-root.js';
 import { defaultSpec } from '../src/oci/default-spec.js';
 import { makeBusyboxRootfs } from '../test/fixtures/busybox.js';
+import {
+  env,
+  median,
+  mountMissingV1Hierarchies,
+  ratio,
+  runtimes as allRuntimes,
+  timed,
+  type Runtime,
+} from './peers.js';
 
 const iterations = Number(process.argv[2] ?? 40);
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
-
-interface Runtime {
-  name: string;
-  bin: string;
-  root: string;
-}
-
-function which(bin: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-/** crun 1.8 refuses a hybrid host until every v1 hierarchy it knows is mounted (DESIGN.md). */
-function mountMissingV1Hierarchies(): void {
-  for (const name of ['hugetlb', 'net_cls,net_prio', 'perf_event']) {
-    const dir = `/sys/fs/cgroup/${name}`;
-    if (existsSync(join(dir, 'cgroup.procs'))) continue;
-    mkdirSync(dir, { recursive: true });
-    spawnSync('mount', ['-t', 'cgroup', '-o', name, 'cgroup', dir]);
-  }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-function timed(bin: string, args: string[]): number {
-  const t0 = process.hrtime.bigint();
-  // No pipes: a created container inherits stdio and would hold a pipe open until it exits.
-  const r = spawnSync(bin, args, { env, stdio: 'ignore' });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')}: exit ${r.status}`);
-  return ms;
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'berth-bench-'));
   try {
@@ -67,18 +36,7 @@ async function main(): Promise<void> {
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
     mountMissingV1Hierarchies();
 
-    const runtimes: Runtime[] = [
-      {
-        name: 'berth-runtime',
-        bin: join(packageRoot(), 'dist', 'berth-runtime'),
-        root: join(work, 'berth'),
-      },
-    ];
-    for (const name of ['runc', 'crun']) {
-      const bin = which(name);
-      if (bin) runtimes.push({ name, bin, root: join(work, name) });
-      else console.log(`${name}: not installed, skipped`);
-    }
+    const runtimes = allRuntimes(work);
 
     // Round-robin: each iteration times every runtime once, so drift in the machine's load hits all alike.
     const samples = new Map(runtimes.map((rt) => [rt.name, { run: [] as number[], cycle: [] as number[] }]));
@@ -110,7 +68,6 @@ async function main(): Promise<void> {
     console.log(`\nmedians of ${iterations} iterations (ms), busybox bundle running /bin/true`);
     console.log('runtime          run      ratio    create+start+delete   ratio');
     for (const [name, r] of Object.entries(results)) {
-      const ratio = (x: number, y: number | undefined): string => (y ? (x / y).toFixed(2) + 'x' : '-');
       console.log(
         `${name.padEnd(15)} ${r.run.toFixed(1).padStart(6)}   ${ratio(r.run, base?.run).padStart(6)}    ${r.cycle.toFixed(1).padStart(10)}          ${ratio(r.cycle, base?.cycle).padStart(6)}`,
       );

@@ -16,7 +16,11 @@
 
 static _Noreturn void fail(struct child *c, const struct step *s, struct err *e)
 {
-  if (!c->ready && c->sync_fd >= 0) {
+  if (c->fifo >= 0) {
+    /* After FIFO_WAIT, `start` reads on until exec: the message after the byte it took is its error. */
+    if (write_all(c->fifo, e->msg, strlen(e->msg)) < 0)
+      dprintf(2, "berth-init: %s\n", e->msg);
+  } else if (!c->ready && c->sync_fd >= 0) {
     char msg[1 + ERR_MSG_MAX];
     size_t len = strlen(e->msg);
     msg[0] = SYNC_ERROR;
@@ -49,6 +53,22 @@ static int ready(struct child *c, struct err *e)
   return 0;
 }
 
+/* Stops here while berth-init's hook runner runs the prestart and createRuntime hooks, in the runtime's
+ * namespaces; goes on at its GO. Without one (berth-init killed us on a failed hook) it never returns. */
+static int runtime_hooks(struct child *c, struct err *e)
+{
+  char msg = SYNC_HOOKS;
+  if (send(c->sync_fd, &msg, 1, MSG_NOSIGNAL) != 1)
+    return err_sys(e, "ask berth-init to run the runtime hooks");
+  ssize_t n;
+  do
+    n = recv(c->sync_fd, &msg, 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != 1 || msg != SYNC_GO)
+    _exit(1); /* the parent gave up: it kills and reports */
+  return 0;
+}
+
 static int fifo_wait(struct child *c, struct err *e)
 {
   int fd;
@@ -63,7 +83,9 @@ static int fifo_wait(struct child *c, struct err *e)
     close(fd);
     return -1;
   }
-  close(fd);
+  /* Kept until exec closes it (CLOEXEC): its EOF tells `start` that the program runs, and a failure on
+   * the way (a startContainer hook, exec itself) is written to it (runtime.md "Lifecycle" step 7). */
+  c->fifo = fd;
   close(c->fifo_dir);
   c->fifo_dir = -1;
   return 0;
@@ -157,6 +179,10 @@ static int run_step(struct child *c, const struct step *s, struct err *e)
     return fifo_wait(c, e);
   case OP_EXEC:
     return step_exec(c, e);
+  case OP_RUNTIME_HOOKS:
+    return runtime_hooks(c, e);
+  case OP_HOOK:
+    return run_hook(s, c->host_pid, e);
   }
   return 0; /* parent-side records */
 }
@@ -183,13 +209,15 @@ _Noreturn void child_main(struct child *c)
 {
   struct err e = {0};
   die_with_parent(c);
-  char go = 0;
+  char go[16];
   ssize_t n;
   do
-    n = recv(c->sync_fd, &go, 1, 0);
+    n = recv(c->sync_fd, go, sizeof go - 1, 0);
   while (n < 0 && errno == EINTR);
-  if (n != 1 || go != SYNC_GO)
+  if (n < 2 || go[0] != SYNC_GO)
     _exit(1); /* the parent died or gave up: it kills and reports */
+  go[n] = '\0';
+  c->host_pid = (pid_t)atoi(go + 1);
   if (join_cgroups(c, &e) < 0)
     fail(c, NULL, &e);
   if (become_ns_root(c->plan, &e) < 0)

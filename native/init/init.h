@@ -14,6 +14,7 @@
 #define SYNC_READY 'R'    /* child -> parent: report the pid */
 #define SYNC_ERROR 'E'    /* child -> parent: 'E' + message; the child exits */
 #define SYNC_TERMINAL 'T' /* child -> parent: the pty master as SCM_RIGHTS (run mode, no console socket) */
+#define SYNC_HOOKS 'H'    /* child -> parent: stopped at RUNTIME_HOOKS; the parent answers GO or kills */
 
 /* What the child carries from step to step. */
 struct child {
@@ -27,6 +28,8 @@ struct child {
   int pivoted;    /* paths are now plain paths in the new root */
   int ready;      /* READY done: errors can only go to stderr */
   const char *exec_path; /* LOOKUP's answer */
+  pid_t host_pid; /* this process in berth-init's pid namespace, from GO: hooks get it in the state */
+  int fifo;       /* after FIFO_WAIT: exec.fifo for writing until exec, where later errors go to `start` */
   char exec_buf[PATH_MAX];
 };
 
@@ -62,6 +65,9 @@ int step_creds(struct child *c, const struct step *s, struct err *e);
 int step_seccomp(struct child *c, const struct step *s, struct err *e);
 int step_lookup(struct child *c, struct err *e);
 int step_exec(struct child *c, struct err *e);
+
+/* hook.c: runs one RUNTIME_HOOK or HOOK with the state of container_pid on its stdin. */
+int run_hook(const struct step *s, pid_t container_pid, struct err *e);
 
 /* terminal.c */
 /* Sends fd as SCM_RIGHTS with data. Returns 0 or -1 with errno. */

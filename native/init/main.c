@@ -1,5 +1,6 @@
 /* berth-init create|run --plan-fd P --sync-fd S: reads the plan (PLAN.md), checks it whole, then hands
- * over to the parent side. Its exit status: 0 (create), the container's (run), 1 on error, 2 on usage. */
+ * over to the parent side. Its exit status: 0 (create), the container's (run), 1 on error, 2 on usage.
+ * berth-init hooks --plan-fd P --sync-fd S --pid N runs the plan's RUNTIME_HOOK records for container N. */
 #include "init.h"
 
 #include <errno.h>
@@ -20,16 +21,19 @@ int report_error(int fd, const struct err *e)
 
 static int usage(const char *why)
 {
-  dprintf(2, "berth-init: %s\nusage: berth-init create|run --plan-fd P --sync-fd S\n", why);
+  dprintf(2, "berth-init: %s\nusage: berth-init create|run --plan-fd P --sync-fd S\n"
+             "       berth-init hooks --plan-fd P --sync-fd S --pid N\n",
+          why);
   return 2;
 }
 
-static int parse_fd(const char *s, int *fd)
+/* A non-negative decimal number up to 2^22 (an fd, or a pid: pid_max is at most 2^22). */
+static int parse_number(const char *s, int *fd)
 {
   char *end;
   errno = 0;
   long v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < 0 || v > 1 << 20)
+  if (errno || end == s || *end || v < 0 || v > 1 << 22)
     return -1;
   *fd = (int)v;
   return 0;
@@ -70,22 +74,49 @@ static int read_plan(int fd, uint8_t **out, size_t *len, struct err *e)
   return 0;
 }
 
+/* hooks mode: every RUNTIME_HOOK in order, stopping at the first failure. */
+static int hooks_main(const struct plan *p, pid_t pid, int sync_out)
+{
+  struct err e = {0};
+  for (size_t i = 0; i < p->nsteps; i++)
+    if (run_hook(&p->steps[i], pid, &e) < 0)
+      return report_error(sync_out, &e);
+  if (json_line(sync_out, "pid", NULL, pid) < 0)
+    dprintf(2, "berth-init: report: %s\n", strerror(errno));
+  close(sync_out);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
-  int plan_fd = -1, sync_fd = -1;
-  if (argc < 2 || (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "run") != 0))
-    return usage("the first argument must be \"create\" or \"run\"");
-  int run_mode = strcmp(argv[1], "run") == 0;
+  int plan_fd = -1, sync_fd = -1, pid = -1;
+  enum mode mode;
+  if (argc < 2)
+    return usage("the first argument must be \"create\", \"run\" or \"hooks\"");
+  if (strcmp(argv[1], "create") == 0)
+    mode = MODE_CREATE;
+  else if (strcmp(argv[1], "run") == 0)
+    mode = MODE_RUN;
+  else if (strcmp(argv[1], "hooks") == 0)
+    mode = MODE_HOOKS;
+  else
+    return usage("the first argument must be \"create\", \"run\" or \"hooks\"");
   for (int i = 2; i < argc; i++) {
-    int *fd = strncmp(argv[i], "--plan-fd", 9) == 0 ? &plan_fd : strncmp(argv[i], "--sync-fd", 9) == 0 ? &sync_fd : NULL;
-    const char *value = fd && argv[i][9] == '=' ? argv[i] + 10 : fd && !argv[i][9] && i + 1 < argc ? argv[++i] : NULL;
-    if (!value || parse_fd(value, fd) < 0)
+    size_t n = strncmp(argv[i], "--pid", 5) == 0 && (!argv[i][5] || argv[i][5] == '=') ? 5 : 9;
+    int *fd = n == 5                                    ? &pid
+              : strncmp(argv[i], "--plan-fd", 9) == 0 ? &plan_fd
+              : strncmp(argv[i], "--sync-fd", 9) == 0 ? &sync_fd
+                                                      : NULL;
+    const char *value = fd && argv[i][n] == '=' ? argv[i] + n + 1 : fd && !argv[i][n] && i + 1 < argc ? argv[++i] : NULL;
+    if (!value || parse_number(value, fd) < 0)
       return usage("bad argument");
   }
   if (plan_fd < 0 || sync_fd < 0)
     return usage("--plan-fd and --sync-fd are required");
   if (plan_fd == sync_fd)
     return usage("--plan-fd and --sync-fd must differ");
+  if ((mode == MODE_HOOKS) != (pid >= 0))
+    return usage("--pid is required in hooks mode, and only there");
   /* Inherited without CLOEXEC: neither may reach the container. */
   if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0)
     return usage("--sync-fd is not an open fd");
@@ -101,8 +132,10 @@ int main(int argc, char **argv)
   if (read_plan(plan_fd, &buf, &len, &e) < 0)
     return report_error(sync_fd, &e);
   close(plan_fd);
-  if (plan_parse(&plan, buf, len, run_mode, &e) < 0)
+  if (plan_parse(&plan, buf, len, mode, &e) < 0)
     return report_error(sync_fd, &e);
+  if (mode == MODE_HOOKS)
+    return hooks_main(&plan, pid, sync_fd);
   if (plan.process) {
     unsigned first_ours = 3 + plan.process->u.process.preserve_fds;
     if ((unsigned)sync_fd < first_ours || (unsigned)plan_fd < first_ours) {
@@ -111,5 +144,5 @@ int main(int argc, char **argv)
       return report_error(sync_fd, &e);
     }
   }
-  return parent_main(&plan, run_mode, sync_fd);
+  return parent_main(&plan, mode == MODE_RUN, sync_fd);
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -160,9 +161,86 @@ static int write_map(int proc, pid_t pid, const char *file, const char *content,
   return 0;
 }
 
+/* The hook runner: forked before any setns, so that prestart and createRuntime hooks run in the runtime's
+ * namespaces (config.md "POSIX-platform Hooks") even when berth-init then joins a container's user, net or
+ * other namespace. It waits for the container's pid on its socket, runs every RUNTIME_HOOK in plan order,
+ * answers "0" or "E<message>" and exits. */
+static pid_t start_hook_runner(const struct plan *p, int *sock, struct err *e)
+{
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return err_sys(e, "socketpair");
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(sv[0]);
+    close(sv[1]);
+    return err_sys(e, "fork the hook runner");
+  }
+  if (pid > 0) {
+    close(sv[1]);
+    *sock = sv[0];
+    return pid;
+  }
+  close(sv[0]);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  int32_t container = 0;
+  ssize_t n;
+  do
+    n = recv(sv[1], &container, sizeof container, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != sizeof container)
+    _exit(0); /* berth-init gave up before the hooks */
+  struct err he = {0};
+  char reply[1 + ERR_MSG_MAX] = "0";
+  size_t len = 1;
+  for (size_t i = 0; i < p->nsteps; i++)
+    if (p->steps[i].op == OP_RUNTIME_HOOK && run_hook(&p->steps[i], container, &he) < 0) {
+      reply[0] = SYNC_ERROR;
+      len = 1 + strlen(he.msg);
+      memcpy(reply + 1, he.msg, len - 1);
+      break;
+    }
+  send(sv[1], reply, len, MSG_NOSIGNAL);
+  _exit(0);
+}
+
+/* RUNTIME_HOOKS: has the runner run the hooks for `pid`, reaps it, and lets the child go on. */
+static int runtime_hooks(int *runner_sock, pid_t *runner, pid_t pid, int child_sock, struct err *e)
+{
+  if (*runner_sock < 0)
+    return err_msg(e, "RUNTIME_HOOKS reached twice");
+  int32_t container = pid;
+  char reply[1 + ERR_MSG_MAX + 1];
+  ssize_t n = -1;
+  if (send(*runner_sock, &container, sizeof container, MSG_NOSIGNAL) == sizeof container)
+    do
+      n = recv(*runner_sock, reply, sizeof reply - 1, 0);
+    while (n < 0 && errno == EINTR);
+  close(take_fd(runner_sock));
+  while (waitpid(*runner, NULL, 0) < 0 && errno == EINTR)
+    ;
+  *runner = -1;
+  if (n <= 0)
+    return err_msg(e, "the hook runner died before it answered");
+  reply[n] = '\0';
+  if (reply[0] == SYNC_ERROR)
+    return err_msg(e, "%s", reply + 1);
+  char go = SYNC_GO;
+  if (send(child_sock, &go, 1, MSG_NOSIGNAL) != 1)
+    return err_sys(e, "resume the container process after its hooks");
+  return 0;
+}
+
+/* What wait_ready needs to answer RUNTIME_HOOKS. */
+struct hooks_ctx {
+  int sock;     /* the runner's socket, -1 when there is none or it was used */
+  pid_t runner; /* the runner, -1 once reaped */
+  pid_t child;
+};
+
 /* Waits for READY: 0 on it, 1 when the child closed the socket without it, -1 with its error. A terminal
- * master sent meanwhile lands in *master. */
-static int wait_ready(int sock, int sigfd, int *master, struct err *e)
+ * master sent meanwhile lands in *master; a stop at RUNTIME_HOOKS is answered through hc. */
+static int wait_ready(int sock, int sigfd, int *master, struct hooks_ctx *hc, struct err *e)
 {
   for (;;) {
     struct pollfd pfd[2] = {{.fd = sock, .events = POLLIN}, {.fd = sigfd, .events = POLLIN}};
@@ -197,6 +275,11 @@ static int wait_ready(int sock, int sigfd, int *master, struct err *e)
       close(fd);
     if (buf[0] == SYNC_READY)
       return 0;
+    if (buf[0] == SYNC_HOOKS) {
+      if (runtime_hooks(&hc->sock, &hc->runner, hc->child, sock, e) < 0)
+        return -1;
+      continue;
+    }
     if (buf[0] == SYNC_ERROR)
       return err_msg(e, "%s", buf + 1);
     return err_msg(e, "unexpected message 0x%02x from the container process", (unsigned char)buf[0]);
@@ -240,6 +323,7 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
   cleanup_fd int sigfd = -1;
   int sv[2] = {-1, -1}, master = -1, status = 0;
   pid_t pid = -1;
+  struct hooks_ctx hc = {.sock = -1, .runner = -1, .child = -1};
 
   /* Signals arrive through a signalfd: during setup they abort it, in run mode they are forwarded. SIGPIPE
    * is blocked so that a closed sync fd or stdout is an error, not our death. */
@@ -254,7 +338,11 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
     err_sys(&e, "signalfd");
     goto fail;
   }
-  if (open_host(p, &h, &e) < 0 || join_namespaces(p, &e) < 0)
+  if (open_host(p, &h, &e) < 0)
+    goto fail;
+  if (p->runtime_hooks && (hc.runner = start_hook_runner(p, &hc.sock, &e)) < 0)
+    goto fail;
+  if (join_namespaces(p, &e) < 0)
     goto fail;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     err_sys(&e, "socketpair");
@@ -268,10 +356,13 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
     goto fail;
   }
   if (pid == 0) {
-    struct child c = {.plan = p, .sync_fd = sv[1], .fifo_dir = h.fifo_dir, .console = h.console, .root_fd = -1};
+    struct child c = {
+      .plan = p, .sync_fd = sv[1], .fifo_dir = h.fifo_dir, .console = h.console, .root_fd = -1, .fifo = -1};
     close(sv[0]);
     close(sync_out);
     close(sigfd);
+    if (hc.sock >= 0)
+      close(hc.sock);
     /* The tasks files stay open for the child to join through; the rest of the host's fds go. */
     c.cgroup_tasks = h.cgroups;
     c.ncgroup_tasks = h.ncgroups;
@@ -296,12 +387,15 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
     }
   }
   host_close(&h);
-  char go = SYNC_GO;
-  if (send(sv[0], &go, 1, MSG_NOSIGNAL) != 1) {
+  /* GO carries the child's pid as we see it, which hooks get in the state. */
+  char go[16];
+  int go_len = snprintf(go, sizeof go, "%c%d", SYNC_GO, pid);
+  if (send(sv[0], go, (size_t)go_len, MSG_NOSIGNAL) != go_len) {
     err_sys(&e, "start the container process");
     goto fail;
   }
-  int r = wait_ready(sv[0], sigfd, &master, &e);
+  hc.child = pid;
+  int r = wait_ready(sv[0], sigfd, &master, &hc, &e);
   if (r < 0)
     goto fail;
   if (r > 0) {
@@ -315,6 +409,13 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
   }
   close(sv[0]);
   sv[0] = -1;
+  if (hc.sock >= 0) /* a runner never asked: its EOF lets it exit */
+    close(take_fd(&hc.sock));
+  if (hc.runner > 0) {
+    while (waitpid(hc.runner, NULL, 0) < 0 && errno == EINTR)
+      ;
+    hc.runner = -1;
+  }
   if (json_line(sync_out, "pid", NULL, pid) < 0) {
     err_sys(&e, "report the pid");
     goto fail;
@@ -333,6 +434,10 @@ int parent_main(const struct plan *p, int run_mode, int sync_out)
 fail:
   if (pid > 0)
     kill_and_reap(pid, &status);
+  if (hc.sock >= 0)
+    close(hc.sock);
+  if (hc.runner > 0)
+    kill_and_reap(hc.runner, &status);
   if (master >= 0)
     close(master);
   for (int i = 0; i < 2; i++)

@@ -26,6 +26,7 @@ static const char *const names[] = {
   [OP_CWD] = "CWD",               [OP_NO_NEW_PRIVS] = "NO_NEW_PRIVS",
   [OP_SECCOMP] = "SECCOMP",       [OP_LOOKUP] = "LOOKUP",       [OP_READY] = "READY",
   [OP_FIFO_WAIT] = "FIFO_WAIT",   [OP_EXEC] = "EXEC",
+  [OP_RUNTIME_HOOK] = "RUNTIME_HOOK", [OP_RUNTIME_HOOKS] = "RUNTIME_HOOKS", [OP_HOOK] = "HOOK",
 };
 
 const char *op_name(unsigned op)
@@ -232,6 +233,15 @@ static int decode(struct rd *r, struct step *s)
     }
     return 0;
   }
+  case OP_RUNTIME_HOOK:
+  case OP_HOOK:
+    return rd_str(r, &s->u.hook.label) || rd_str(r, &s->u.hook.path) ||
+                   rd_strlist(r, &s->u.hook.args, &s->u.hook.nargs) || rd_strlist(r, &s->u.hook.env, NULL) ||
+                   rd_u32(r, &s->u.hook.timeout) || rd_str(r, &s->u.hook.cwd) || rd_str(r, &s->u.hook.state_head) ||
+                   rd_str(r, &s->u.hook.state_tail)
+               ? -1
+               : 0;
+  case OP_RUNTIME_HOOKS:
   case OP_NO_NEW_PRIVS:
   case OP_LOOKUP:
   case OP_READY:
@@ -244,7 +254,7 @@ static int decode(struct rd *r, struct step *s)
 }
 
 /* Checks that need the whole plan: singletons, and steps that depend on an earlier one. */
-static int check(struct plan *p, int run_mode, struct err *e)
+static int check(struct plan *p, enum mode mode, struct err *e)
 {
   const struct step *seen[64] = {0};
   for (size_t i = 0; i < p->nsteps; i++) {
@@ -308,6 +318,17 @@ static int check(struct plan *p, int run_mode, struct err *e)
     case OP_TERMINAL:
       p->terminal = 1;
       break;
+    case OP_RUNTIME_HOOK:
+    case OP_HOOK:
+      if (s->u.hook.path[0] != '/')
+        return FAIL("hook path \"%s\" is not absolute", s->u.hook.path);
+      p->runtime_hooks += s->op == OP_RUNTIME_HOOK;
+      break;
+    case OP_RUNTIME_HOOKS:
+      /* The parent is asked over the sync socket, which READY closes. */
+      if (seen[OP_READY])
+        return FAIL("RUNTIME_HOOKS after READY");
+      break;
     case OP_EXEC:
       if (!seen[OP_READY])
         return FAIL("EXEC without READY before it");
@@ -323,8 +344,14 @@ static int check(struct plan *p, int run_mode, struct err *e)
       return FAIL("%s without PROCESS", op_name(s->op));
     if (s->op == OP_FIFO_WAIT && !p->fifo_dir)
       return FAIL("FIFO_WAIT without FIFO_DIR");
+    if (s->op == OP_RUNTIME_HOOKS && !p->runtime_hooks)
+      return FAIL("RUNTIME_HOOKS without RUNTIME_HOOK records");
+    if (s->op == OP_RUNTIME_HOOK && mode != MODE_HOOKS && !seen[OP_RUNTIME_HOOKS])
+      return FAIL("RUNTIME_HOOK without a RUNTIME_HOOKS step to run it at");
+    if (mode == MODE_HOOKS && s->op != OP_RUNTIME_HOOK)
+      return FAIL("%s in hooks mode, which runs RUNTIME_HOOK records only", op_name(s->op));
     if (s->op == OP_TERMINAL && !p->console_socket) {
-      if (!run_mode)
+      if (mode != MODE_RUN)
         return FAIL("TERMINAL without CONSOLE_SOCKET in create mode");
       /* The master goes to the parent over the sync socket, which READY closes. */
       if (seen[OP_READY] && seen[OP_READY]->index < s->index)
@@ -335,7 +362,7 @@ static int check(struct plan *p, int run_mode, struct err *e)
   return 0;
 }
 
-int plan_parse(struct plan *p, uint8_t *buf, size_t len, int run_mode, struct err *e)
+int plan_parse(struct plan *p, uint8_t *buf, size_t len, enum mode mode, struct err *e)
 {
   memset(p, 0, sizeof *p);
   if (len < 8)
@@ -375,5 +402,5 @@ int plan_parse(struct plan *p, uint8_t *buf, size_t len, int run_mode, struct er
     r.p += plen;
     r.left -= plen;
   }
-  return check(p, run_mode, e);
+  return check(p, mode, e);
 }

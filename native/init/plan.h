@@ -20,6 +20,7 @@ enum op {
   OP_CONSOLE_SOCKET = 7,
   OP_PROCESS = 8,
   OP_CGROUP_V2 = 9,
+  OP_RUNTIME_HOOK = 10,
   OP_UNSHARE = 20,
   OP_HOSTNAME = 21,
   OP_DOMAINNAME = 22,
@@ -46,6 +47,8 @@ enum op {
   OP_READY = 43,
   OP_FIFO_WAIT = 44,
   OP_EXEC = 45,
+  OP_RUNTIME_HOOKS = 46,
+  OP_HOOK = 47,
 };
 
 /* MOUNT kind bits. */
@@ -119,6 +122,11 @@ struct step {
       uint32_t flags, len;
       struct sock_filter *filter;
     } seccomp;
+    struct {
+      char *label, *path, *cwd, *state_head, *state_tail;
+      char **args, **env;
+      uint32_t nargs, timeout; /* timeout in seconds, 0 = none */
+    } hook; /* RUNTIME_HOOK, HOOK */
   } u;
 };
 
@@ -130,10 +138,14 @@ struct plan {
   const struct step *process; /* NULL when absent */
   const char *uid_map, *gid_map, *fifo_dir, *console_socket, *cgroup_v2;
   int terminal; /* a TERMINAL step is present */
+  size_t runtime_hooks; /* RUNTIME_HOOK records */
 };
 
-/* Decodes buf (the whole plan) into p. run_mode: the parent stays and can proxy a terminal. */
-int plan_parse(struct plan *p, uint8_t *buf, size_t len, int run_mode, struct err *e);
+/* How berth-init was invoked (PLAN.md "Invocation"). */
+enum mode { MODE_CREATE, MODE_RUN, MODE_HOOKS };
+
+/* Decodes buf (the whole plan) into p. MODE_RUN: the parent stays and can proxy a terminal. */
+int plan_parse(struct plan *p, uint8_t *buf, size_t len, enum mode mode, struct err *e);
 /* The name of an op ("MOUNT"), or NULL when unknown. */
 const char *op_name(unsigned op);
 

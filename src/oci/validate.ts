@@ -117,7 +117,8 @@ function validateCapList(v: unknown, field: string): void {
   });
 }
 
-function validateProcess(raw: unknown): void {
+/** Checks a config.json `process` object (also what `exec --process` reads), naming the field at fault. */
+export function validateProcess(raw: unknown): void {
   const p = expectObj(raw, 'process', true)!;
   const args = expectArray(p.args, 'process.args');
   if (args.length === 0) throw invalid('process.args', 'must not be empty');

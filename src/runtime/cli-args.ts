@@ -1,17 +1,18 @@
 // A small flag parser with runc's (urfave/cli's) conventions: `--flag value`, `--flag=value`, `-f value`,
-// boolean flags without a value, and `--` ending the flags.
+// boolean flags without a value, repeatable `list` flags (`-e A=1 -e B=2`), and `--` ending the flags.
 import { BerthError } from '../base/errors.js';
 
 /** How one flag is written and what it takes. */
 export interface FlagSpec {
   name: string;
   alias?: string;
-  type: 'bool' | 'string' | 'int';
+  /** `list` flags may be given many times; their values accumulate in order. */
+  type: 'bool' | 'string' | 'int' | 'list';
 }
 
 /** Parsed flags and positional arguments. */
 export interface Parsed {
-  flags: Record<string, string | boolean | number | undefined>;
+  flags: Record<string, string | boolean | number | string[] | undefined>;
   args: string[];
 }
 
@@ -60,6 +61,10 @@ export function parseArgs(
       if (!/^-?\d+$/.test(value))
         throw new BerthError('InvalidArgument', `invalid value "${value}" for flag -${name}: parse error`);
       flags[spec.name] = Number(value);
+    } else if (spec.type === 'list') {
+      const list = (flags[spec.name] as string[] | undefined) ?? [];
+      list.push(value);
+      flags[spec.name] = list;
     } else flags[spec.name] = value;
   }
   return { flags, args };

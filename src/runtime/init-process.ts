@@ -28,6 +28,43 @@ export function initPath(): string {
  * and sync pipes follow them.
  */
 export function launchInit(mode: 'create' | 'run', plan: Buffer, preserveFds: number): InitHandle {
+  // In run mode berth-init gets its own session: terminal signals reach only us, and we forward them once.
+  const { initPid, syncRead, msg } = startInit([mode], plan, preserveFds, mode === 'run');
+  const n = native();
+  if (msg?.pid === undefined || mode === 'create') {
+    closeSync(syncRead);
+    const status = n.waitpid(initPid, false);
+    if (msg?.error !== undefined) throw new BerthError('InvalidArgument', msg.error);
+    if (msg?.pid === undefined)
+      throw new BerthError('Internal', `berth-init exited with status ${status} without reporting`);
+    return { pid: msg.pid, initPid, exited: Promise.resolve(status) };
+  }
+  return { pid: msg.pid, initPid, exited: untilExit(syncRead, initPid) };
+}
+
+/**
+ * Runs a plan of RUNTIME_HOOK records with `berth-init hooks` for container `pid` (PLAN.md "Invocation"),
+ * so that poststart and poststop hooks run exactly as the create-time ones do. Throws the first failure.
+ */
+export function runHooksWithInit(plan: Buffer, pid: number): void {
+  const { initPid, syncRead, msg } = startInit(['hooks', '--pid', String(pid)], plan, 0, false);
+  closeSync(syncRead);
+  const status = native().waitpid(initPid, false);
+  if (msg?.error !== undefined) throw new BerthError('FailedPrecondition', msg.error);
+  if (msg?.pid === undefined)
+    throw new BerthError('Internal', `berth-init exited with status ${status} without reporting`);
+}
+
+/**
+ * Spawns `berth-init <args> --plan-fd P --sync-fd S` with fds 0..2+preserveFds passed through, writes the
+ * plan and reads the first report line (undefined when it is not JSON). The sync pipe stays open.
+ */
+function startInit(
+  args: string[],
+  plan: Buffer,
+  preserveFds: number,
+  setsid: boolean,
+): { initPid: number; syncRead: number; msg: { pid?: number; error?: string } | undefined } {
   const n = native();
   const [planRead, planWrite] = n.pipe();
   const [syncRead, syncWrite] = n.pipe();
@@ -38,9 +75,8 @@ export function launchInit(mode: 'create' | 'run', plan: Buffer, preserveFds: nu
   const path = initPath();
   let initPid: number;
   try {
-    // In run mode berth-init gets its own session: terminal signals reach only us, and we forward them once.
-    const argv = [path, mode, '--plan-fd', String(planFd), '--sync-fd', String(planFd + 1)];
-    initPid = n.spawn(path, argv, fds, mode === 'run');
+    const argv = [path, ...args, '--plan-fd', String(planFd), '--sync-fd', String(planFd + 1)];
+    initPid = n.spawn(path, argv, fds, setsid);
   } catch (err) {
     for (const fd of [planWrite, syncRead]) closeSync(fd);
     throw new BerthError('Internal', `start berth-init "${path}": ${messageOf(err)}`);
@@ -48,24 +84,13 @@ export function launchInit(mode: 'create' | 'run', plan: Buffer, preserveFds: nu
     closeSync(planRead);
     closeSync(syncWrite);
   }
-
   writePlan(planWrite, plan);
   const line = readLineSync(syncRead);
-  let msg: { pid?: number; error?: string } | undefined;
   try {
-    msg = JSON.parse(line) as typeof msg;
+    return { initPid, syncRead, msg: JSON.parse(line) as { pid?: number; error?: string } };
   } catch {
-    msg = undefined;
+    return { initPid, syncRead, msg: undefined };
   }
-  if (msg?.pid === undefined || mode === 'create') {
-    closeSync(syncRead);
-    const status = n.waitpid(initPid, false);
-    if (msg?.error !== undefined) throw new BerthError('InvalidArgument', msg.error);
-    if (msg?.pid === undefined)
-      throw new BerthError('Internal', `berth-init exited with status ${status} without reporting`);
-    return { pid: msg.pid, initPid, exited: Promise.resolve(status) };
-  }
-  return { pid: msg.pid, initPid, exited: untilExit(syncRead, initPid) };
 }
 
 /** Writes the whole plan and closes the pipe; berth-init may refuse it before reading it all (EPIPE). */
@@ -104,4 +129,36 @@ function untilExit(fd: number, initPid: number): Promise<number> {
       });
     next();
   });
+}
+
+/** Signals a foreground `run` or `exec` passes on to the container's process. */
+const FORWARDED: NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGWINCH',
+];
+
+/**
+ * Waits for a `run`-mode berth-init to exit, passing on the signals this process gets meanwhile; returns
+ * its status. berth-init sits in its own session, so each signal arrives once, here. SIGWINCH goes to
+ * berth-init, which owns the terminal proxy; the rest go to the container's process `pid`.
+ */
+export async function waitForeground(init: InitHandle, pid: number): Promise<number> {
+  const forward = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(sig === 'SIGWINCH' ? init.initPid : pid, sig);
+    } catch {
+      // the process is already gone
+    }
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  try {
+    return await init.exited;
+  } finally {
+    for (const sig of FORWARDED) process.off(sig, forward);
+  }
 }

@@ -26,9 +26,11 @@ import {
   type CgroupPaths,
 } from './cgroups/manager.js';
 import type { RuntimeContext } from './context.js';
+import { runPoststart, runPoststop } from './hooks.js';
 import { launchInit, type InitHandle } from './init-process.js';
 import { buildPlan, type CgroupMountSource } from './plan/build.js';
 import { encodePlan } from './plan/encode.js';
+import { addHooks } from './plan/hooks.js';
 import { isAlive, procStat } from './state/proc.js';
 import {
   loadRecord,
@@ -118,6 +120,7 @@ export async function createContainer(
   let pid = 0;
   let cgroupPaths: CgroupPaths = {};
   let cgroupsMade = false;
+  let launched = false;
   try {
     const fifo = join(dir, 'exec.fifo');
     native().mkfifo(fifo, 0o622);
@@ -128,7 +131,7 @@ export async function createContainer(
     const resources = { ...spec.linux?.resources, devices: deviceRules(spec.linux) };
     const cgroups = createCgroups(cgroupPaths, resources, layout);
     cgroupsMade = true;
-    const steps = buildPlan({
+    const planned = buildPlan({
       spec,
       bundle,
       stateDir: dir,
@@ -139,6 +142,8 @@ export async function createContainer(
       cgroupMounts: cgroupMountSources(cgroupPaths),
       isDirectory,
     });
+    const steps = addHooks(planned, { spec, id, bundle, rootfs });
+    launched = true;
     const init = launchInit(opts.foreground ? 'run' : 'create', encodePlan(steps), opts.preserveFds);
     pid = init.pid;
     const stat = procStat(pid);
@@ -162,11 +167,18 @@ export async function createContainer(
     if (pid) await killAndWait(pid, cgroupPaths);
     if (cgroupsMade) await destroyCgroups(cgroupPaths).catch(() => undefined);
     removeStateDir(ctx.root, id);
+    // The container's environment was (partly) made, so it is destroyed as runtime.md step 12 says, and
+    // step 13's poststop hooks follow (a failed prestart/createRuntime/createContainer hook lands here).
+    if (launched) runPoststop(ctx, { id, bundle, annotations: spec.annotations ?? {}, spec, pid });
     throw err;
   }
 }
 
-/** Releases a created container's process into its program (runtime.md "Start"). */
+/**
+ * Releases a created container's process into its program (runtime.md "Start"), then runs the poststart
+ * hooks. The process keeps exec.fifo open until its execve: EOF there means the program runs; text after
+ * the byte is why it could not (a startContainer hook, the execve), and the process has exited.
+ */
 export function startContainer(ctx: RuntimeContext, id: string): ContainerRecord {
   const rec = loadRecord(ctx.root, id);
   const status = statusOf(ctx.root, rec);
@@ -178,6 +190,7 @@ export function startContainer(ctx: RuntimeContext, id: string): ContainerRecord
   // Non-blocking: never hang on a container that died. Our open completes the writer's blocked open;
   // until it has written its byte a read says EAGAIN (or EOF before it has opened).
   const fd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  let failure = '';
   try {
     const buf = Buffer.alloc(1);
     for (;;) {
@@ -192,11 +205,38 @@ export function startContainer(ctx: RuntimeContext, id: string): ContainerRecord
         throw new BerthError('FailedPrecondition', 'cannot start a container that has stopped');
       sleepSync(1);
     }
+    failure = readToEof(fd);
   } finally {
     closeSync(fd);
   }
   unlinkSync(fifo);
+  if (failure) throw new BerthError('FailedPrecondition', failure);
+  try {
+    runPoststart(rec);
+  } catch (err) {
+    // runtime.md step 9: a failing poststart hook stops the container (delete then destroys it).
+    signalContainer(rec, 9, true);
+    throw err;
+  }
   return rec;
+}
+
+/** What the container process writes after the start byte until it execs (EOF) or fails and exits. */
+function readToEof(fd: number): string {
+  const buf = Buffer.alloc(4096);
+  let text = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      sleepSync(1);
+      continue;
+    }
+    if (n === 0) return text;
+    text += buf.toString('utf8', 0, n);
+  }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -233,8 +273,9 @@ export async function killAndWait(pid: number, paths: CgroupPaths, startTime?: s
   for (let i = 0; i < 200 && cgroupPids(paths).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
 }
 
-/** Undoes create (runtime.md lifecycle step 12): cgroups and state. The process must be gone. */
+/** Undoes create (runtime.md lifecycle step 12): cgroups and state; then the poststop hooks (step 13). */
 export async function destroyContainer(ctx: RuntimeContext, rec: ContainerRecord): Promise<void> {
   await destroyCgroups(rec.cgroupPaths);
   removeStateDir(ctx.root, rec.id);
+  runPoststop(ctx, rec);
 }

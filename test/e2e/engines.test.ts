@@ -52,6 +52,46 @@ for (const runtime of [BERTH_RUNTIME, which('runc') ?? 'runc']) {
         assert.equal(r.code, 4);
       });
 
+      await t.test(
+        'ctr task exec runs in the container, with its status, and -t gives it a terminal',
+        async () => {
+          const id = uniqueId('x');
+          const started = await ctd.ctr(['run', '-d', ...ctd.runtimeArgs, ref, id, 'sleep', '300']);
+          assert.equal(started.code, 0, started.stderr);
+          try {
+            const exec = (args: string[], tty = false) =>
+              ctd.ctr(
+                [
+                  'task',
+                  'exec',
+                  '--fifo-dir',
+                  ctd.fifoDir,
+                  ...(tty ? ['-t'] : []),
+                  '--exec-id',
+                  uniqueId('e'),
+                  id,
+                  ...args,
+                ],
+                { tty },
+              );
+            const r = await exec(['sh', '-c', 'echo hi; readlink /proc/1/exe; exit 5']);
+            assert.equal(r.stdout, 'hi\n/bin/busybox\n', r.stderr);
+            assert.equal(r.code, 5);
+            const t2 = await exec(['sh', '-c', 'tty; exit 6'], true);
+            // ctr may add its own "resize pty ... stopped container" error (with runc too): a race of ctr's.
+            assert.match(t2.stdout.replace(/\r+\n/g, '\n'), /^\/dev\/pts\/\d+\n/);
+            assert.equal(t2.code, 6);
+            const bad = await exec(['/nonexistent']);
+            assert.notEqual(bad.code, 0);
+            assert.match(bad.stderr, /OCI runtime exec failed: .*nonexistent/);
+          } finally {
+            await ctd.ctr(['task', 'kill', '-a', '-s', 'KILL', id]);
+            await waitTaskGone(ctd, id);
+            await ctd.ctr(['container', 'rm', id]);
+          }
+        },
+      );
+
       await t.test('no task or container is left', async () => {
         assert.equal((await ctd.ctr(['task', 'ls', '-q'])).stdout, '');
         assert.equal((await ctd.ctr(['container', 'ls', '-q'])).stdout, '');
@@ -92,12 +132,47 @@ for (const runtime of [BERTH_RUNTIME, which('runc') ?? 'runc']) {
         assert.equal(r.code, 4);
       });
 
+      await t.test(
+        'podman exec runs in the container, with its status, and -t gives it a terminal',
+        async () => {
+          const started = await pm.podman(['run', '-d', ref, 'sleep', '300']);
+          assert.equal(started.code, 0, started.stderr);
+          const ctr = started.stdout.trim();
+          try {
+            const r = await pm.podman(['exec', ctr, 'sh', '-c', 'echo hi; readlink /proc/1/exe; exit 5']);
+            assert.equal(r.stdout, 'hi\n/bin/busybox\n', r.stderr);
+            assert.equal(r.code, 5);
+            const t2 = await pm.podman(['exec', '-t', ctr, 'sh', '-c', 'tty; exit 6'], { tty: true });
+            assert.match(t2.stdout.replace(/\r+\n/g, '\n'), /^\/dev\/pts\/\d+\n$/);
+            assert.equal(t2.code, 6);
+            const bad = await pm.podman(['exec', ctr, '/nonexistent']);
+            assert.equal(bad.code, 127, bad.stderr);
+          } finally {
+            await pm.podman(['rm', '-f', '-t', '0', ctr]);
+          }
+        },
+      );
+
       await t.test('no container is left', async () => {
         const r = await pm.podman(['ps', '--all', '--quiet']);
         assert.equal(r.stdout, '');
       });
     },
   );
+}
+
+/** Waits until ctr no longer lists task `id` (after a kill). */
+async function waitTaskGone(
+  ctd: { ctr(args: string[]): Promise<{ stdout: string }> },
+  id: string,
+): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    const tasks = (await ctd.ctr(['task', 'ls', '-q'])).stdout.split('\n');
+    if (!tasks.includes(id)) return;
+    const r = await ctd.ctr(['task', 'rm', id]);
+    if (r.stdout === '' && !(await ctd.ctr(['task', 'ls', '-q'])).stdout.split('\n').includes(id)) return;
+    await new Promise((r) => setTimeout(r, 40));
+  }
 }
 
 function missing(runtime: string): string | undefined {

@@ -1,6 +1,7 @@
 // `run <id>`: create + start; attached, it waits and exits with the container's status, then deletes it.
 import type { RuntimeContext } from '../context.js';
 import { expectArgs, parseArgs, type FlagSpec } from '../cli-args.js';
+import { waitForeground } from '../init-process.js';
 import { createContainer, destroyContainer, killAndWait, startContainer } from '../lifecycle.js';
 import { checkId } from '../state/store.js';
 import { CREATE_FLAGS } from './create.js';
@@ -10,16 +11,6 @@ const RUN_FLAGS: FlagSpec[] = [
   { name: 'detach', alias: 'd', type: 'bool' },
   { name: 'keep', type: 'bool' },
   { name: 'no-subreaper', type: 'bool' },
-];
-
-const FORWARDED: NodeJS.Signals[] = [
-  'SIGINT',
-  'SIGTERM',
-  'SIGHUP',
-  'SIGQUIT',
-  'SIGUSR1',
-  'SIGUSR2',
-  'SIGWINCH',
 ];
 
 /** Runs `run`. */
@@ -45,18 +36,7 @@ export async function run(ctx: RuntimeContext, argv: string[]): Promise<number> 
   }
   if (detach) return 0;
 
-  // berth-init sits in its own session, so each signal arrives once, here: pass it on. SIGWINCH goes to
-  // berth-init, which owns the terminal proxy; the rest go to the container.
-  const forward = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(sig === 'SIGWINCH' ? init.initPid : rec.pid, sig);
-    } catch {
-      // the container is already gone
-    }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
-  const status = await init.exited;
-  for (const sig of FORWARDED) process.off(sig, forward);
+  const status = await waitForeground(init, rec.pid);
   if (flags.keep !== true) {
     await killAndWait(rec.pid, rec.cgroupPaths, rec.startTime);
     await destroyContainer(ctx, rec);

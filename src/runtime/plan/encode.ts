@@ -159,6 +159,17 @@ function encodePayload(w: Writer, s: Step): void {
       w.u32(s.flags);
       w.u32(s.filter.length / 8);
       return w.bytes(s.filter);
+    case 'RUNTIME_HOOK':
+    case 'HOOK':
+      w.str(s.label);
+      w.str(s.path);
+      w.strlist(s.args);
+      w.strlist(s.env);
+      w.u32(s.timeout);
+      w.str(s.cwd);
+      w.str(s.stateHead);
+      return w.str(s.stateTail);
+    case 'RUNTIME_HOOKS':
     case 'NO_NEW_PRIVS':
     case 'LOOKUP':
     case 'READY':

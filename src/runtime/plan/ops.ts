@@ -55,7 +55,27 @@ export type Step =
   | { op: 'LOOKUP' }
   | { op: 'READY' }
   | { op: 'FIFO_WAIT' }
-  | { op: 'EXEC' };
+  | { op: 'EXEC' }
+  | ({ op: 'RUNTIME_HOOK' } & HookCall)
+  | { op: 'RUNTIME_HOOKS' }
+  | ({ op: 'HOOK' } & HookCall);
+
+/**
+ * One hook as berth-init runs it: `label` names it in errors (`createRuntime hook #0`), `args` is the whole
+ * argv (empty: just the path), `env` the whole environment, `timeout` in seconds (0: none). Its stdin is
+ * `stateHead` + the container's pid + `stateTail`: the pid is only known once the container process exists.
+ */
+export interface HookCall {
+  label: string;
+  path: string;
+  args: string[];
+  env: string[];
+  timeout: number;
+  /** Where the hook starts ('' leaves the caller's). */
+  cwd: string;
+  stateHead: string;
+  stateTail: string;
+}
 
 /** Wire numbers of each step. */
 export const OP_CODES: Record<Step['op'], number> = {
@@ -68,6 +88,7 @@ export const OP_CODES: Record<Step['op'], number> = {
   CONSOLE_SOCKET: 7,
   PROCESS: 8,
   CGROUP_V2: 9,
+  RUNTIME_HOOK: 10,
   UNSHARE: 20,
   HOSTNAME: 21,
   DOMAINNAME: 22,
@@ -94,6 +115,8 @@ export const OP_CODES: Record<Step['op'], number> = {
   READY: 43,
   FIFO_WAIT: 44,
   EXEC: 45,
+  RUNTIME_HOOKS: 46,
+  HOOK: 47,
 };
 
 /** MOUNT kind bits. */

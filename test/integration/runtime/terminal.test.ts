@@ -1,52 +1,12 @@
 // process.terminal: the pty master handed over --console-socket (SCM_RIGHTS, as runc does), the console
 // size, /dev/console, and `run` in the foreground proxying a terminal without a console socket.
 import assert from 'node:assert/strict';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { native } from '../../../src/base/native.js';
+import { consoleSocket, drain } from './console.js';
 import { Bundle, skipUnlessRoot, TestRuntime, uniqueId } from './harness.js';
-
-/** Everything read from a pty master until the slave side is gone (EIO). */
-function drain(master: number): Promise<string> {
-  return new Promise((resolve) => {
-    let out = '';
-    const s = createReadStream('', { fd: master, encoding: 'utf8' });
-    s.on('data', (d) => (out += d as string));
-    s.on('error', () => resolve(out)); // EIO once the last slave fd is closed
-    s.on('close', () => resolve(out));
-  });
-}
-
-/** A console socket: accepts one runtime connection and receives the pty master it sends. */
-async function consoleSocket(dir: string): Promise<{ path: string; master: Promise<number>; close(): void }> {
-  const path = join(dir, 'console.sock');
-  // pauseOnConnect: libuv must not read the connection, or it would swallow the SCM_RIGHTS message.
-  const server = createServer({ pauseOnConnect: true });
-  const conns: Socket[] = [];
-  const master = new Promise<number>((resolve, reject) =>
-    server.once('connection', (c) => {
-      conns.push(c);
-      const fd = (c as unknown as { _handle: { fd: number } })._handle.fd;
-      try {
-        resolve(native().recvFd(fd));
-      } catch (err) {
-        reject(err as Error);
-      }
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    path,
-    master,
-    close: () => {
-      for (const c of conns) c.destroy();
-      server.close();
-    },
-  };
-}
 
 describe('terminal', { skip: skipUnlessRoot }, () => {
   let rt: TestRuntime;

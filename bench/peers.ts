@@ -1,0 +1,69 @@
+// What the benchmarks share: the peer runtimes found on this machine, a timed command, medians, and the
+// cgroup setup crun 1.8 needs here. Node processes run without NODE_EXTRA_CA_CERTS (this machine sets
+// it; users don't, and it adds ~75 ms to every Node start).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../src/base/package-root.js';
+
+/** The environment of every timed command. */
+export const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+
+/** A runtime under comparison, with a private --root. */
+export interface Runtime {
+  name: string;
+  bin: string;
+  root: string;
+}
+
+/** The path of `bin` on PATH, or undefined. */
+export function which(bin: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** berth-runtime, then runc and crun where installed (a missing one is said and skipped). */
+export function runtimes(work: string): Runtime[] {
+  const found: Runtime[] = [
+    { name: 'berth-runtime', bin: join(packageRoot(), 'dist', 'berth-runtime'), root: join(work, 'berth') },
+  ];
+  for (const name of ['runc', 'crun']) {
+    const bin = which(name);
+    if (bin) found.push({ name, bin, root: join(work, name) });
+    else console.log(`${name}: not installed, skipped`);
+  }
+  return found;
+}
+
+/** crun 1.8 refuses a hybrid host until every v1 hierarchy it knows is mounted (DESIGN.md). */
+export function mountMissingV1Hierarchies(): void {
+  for (const name of ['hugetlb', 'net_cls,net_prio', 'perf_event']) {
+    const dir = `/sys/fs/cgroup/${name}`;
+    if (existsSync(join(dir, 'cgroup.procs'))) continue;
+    mkdirSync(dir, { recursive: true });
+    spawnSync('mount', ['-t', 'cgroup', '-o', name, 'cgroup', dir]);
+  }
+}
+
+/** The median of `xs`. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Runs `bin args` to completion and returns its wall time in ms; throws on a non-zero exit. */
+export function timed(bin: string, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  // No pipes: a created container inherits stdio and would hold a pipe open until it exits.
+  const r = spawnSync(bin, args, { env, stdio: 'ignore' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')}: exit ${r.status}`);
+  return ms;
+}
+
+/** `x / y` as "1.23x", or "-" without a base. */
+export function ratio(x: number, y: number | undefined): string {
+  return y ? (x / y).toFixed(2) + 'x' : '-';
+}
