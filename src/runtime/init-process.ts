@@ -143,22 +143,56 @@ const FORWARDED: NodeJS.Signals[] = [
 ];
 
 /**
- * Waits for a `run`-mode berth-init to exit, passing on the signals this process gets meanwhile; returns
- * its status. berth-init sits in its own session, so each signal arrives once, here. SIGWINCH goes to
- * berth-init, which owns the terminal proxy; the rest go to the container's process `pid`.
+ * Catches the signals a foreground `run` or `exec` passes on. Made before berth-init is started: a signal
+ * that came before the process existed would otherwise kill this runtime (Node's default) and orphan the
+ * process. Signals are held until `waitForeground` names the target, then passed on in order.
  */
-export async function waitForeground(init: InitHandle, pid: number): Promise<number> {
-  const forward = (sig: NodeJS.Signals): void => {
+export class SignalForwarder {
+  private target: { pid: number; initPid: number } | undefined;
+  private readonly held: NodeJS.Signals[] = [];
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    if (this.target) this.send(sig);
+    else this.held.push(sig);
+  };
+
+  constructor() {
+    for (const sig of FORWARDED) process.on(sig, this.onSignal);
+  }
+
+  /** From now on, passes signals to `pid` (SIGWINCH to berth-init, which owns the terminal proxy). */
+  forwardTo(pid: number, initPid: number): void {
+    this.target = { pid, initPid };
+    for (const sig of this.held.splice(0)) this.send(sig);
+  }
+
+  /** Stops catching. */
+  close(): void {
+    for (const sig of FORWARDED) process.off(sig, this.onSignal);
+  }
+
+  private send(sig: NodeJS.Signals): void {
     try {
-      process.kill(sig === 'SIGWINCH' ? init.initPid : pid, sig);
+      process.kill(sig === 'SIGWINCH' ? this.target!.initPid : this.target!.pid, sig);
     } catch {
       // the process is already gone
     }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
+  }
+}
+
+/**
+ * Waits for a `run`-mode berth-init to exit, passing on the signals this process gets meanwhile (and
+ * those `forwarder` held since before it started); returns its status. berth-init sits in its own
+ * session, so each signal arrives once, here.
+ */
+export async function waitForeground(
+  init: InitHandle,
+  pid: number,
+  forwarder: SignalForwarder,
+): Promise<number> {
+  forwarder.forwardTo(pid, init.initPid);
   try {
     return await init.exited;
   } finally {
-    for (const sig of FORWARDED) process.off(sig, forward);
+    forwarder.close();
   }
 }

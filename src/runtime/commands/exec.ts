@@ -10,7 +10,7 @@ import type { Process } from '../../oci/runtime-spec.js';
 import type { CgroupPaths } from '../cgroups/manager.js';
 import { expectArgs, parseArgs, type FlagSpec } from '../cli-args.js';
 import { logEntry, type RuntimeContext } from '../context.js';
-import { launchInit, waitForeground } from '../init-process.js';
+import { launchInit, SignalForwarder, waitForeground } from '../init-process.js';
 import { encodePlan } from '../plan/encode.js';
 import { processFromFile, processFromFlags } from '../plan/exec-process.js';
 import { buildExecPlan } from '../plan/exec.js';
@@ -112,18 +112,23 @@ async function execProcess(ctx: RuntimeContext, argv: string[]): Promise<number>
     consoleSocket: consoleSocket ? resolve(consoleSocket) : undefined,
     preserveFds,
   });
-  const init = launchInit(detach ? 'create' : 'run', encodePlan(steps), preserveFds);
-  const pidFile = flags['pid-file'] as string | undefined;
-  if (pidFile) {
-    try {
-      atomicWriteFileSync(resolve(pidFile), String(init.pid), 0o644, false);
-    } catch (err) {
-      if (!detach) process.kill(init.pid, 'SIGKILL');
-      throw wrap(err, `--pid-file "${pidFile}"`);
+  const forwarder = detach ? undefined : new SignalForwarder();
+  try {
+    const init = launchInit(detach ? 'create' : 'run', encodePlan(steps), preserveFds);
+    const pidFile = flags['pid-file'] as string | undefined;
+    if (pidFile) {
+      try {
+        atomicWriteFileSync(resolve(pidFile), String(init.pid), 0o644, false);
+      } catch (err) {
+        if (!detach) process.kill(init.pid, 'SIGKILL');
+        throw wrap(err, `--pid-file "${pidFile}"`);
+      }
     }
+    if (!forwarder) return 0;
+    return await waitForeground(init, init.pid, forwarder);
+  } finally {
+    forwarder?.close();
   }
-  if (detach) return 0;
-  return waitForeground(init, init.pid);
 }
 
 function readProcessFile(path: string, tty: boolean): Process {
