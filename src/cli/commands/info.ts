@@ -1,7 +1,7 @@
 // `berth info`: the daemon's /info laid out as `docker info` prints it.
 import { VERSION } from '../../runtime/version.js';
 import type { Command } from '../command.js';
-import { bytesSize } from '../units.js';
+import { bytesSize } from '../../base/human-units.js';
 
 interface Info {
   ID: string;
