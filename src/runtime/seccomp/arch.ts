@@ -4,6 +4,7 @@
 // (include/uapi/linux/seccomp.h). `arch` is an AUDIT_ARCH_* value (include/uapi/linux/audit.h): the ELF machine
 // number plus __AUDIT_ARCH_64BIT (0x80000000) and __AUDIT_ARCH_LE (0x40000000). x32 shares AUDIT_ARCH_X86_64 with
 // x86_64 and is told apart only by __X32_SYSCALL_BIT in `nr` (arch/x86/include/asm/syscall.h).
+import { BerthError } from '../../base/errors.js';
 import { SECCOMP_ARCHES } from '../../oci/seccomp.js';
 import { SYSCALLS_AARCH64 } from './syscalls-aarch64.js';
 import { SYSCALLS_I386 } from './syscalls-i386.js';
@@ -55,6 +56,13 @@ export const FOREIGN_ARCHES: ReadonlySet<string> = new Set(SECCOMP_ARCHES.filter
 
 /** The architecture a filter is built for: it always gets a section, as libseccomp's seccomp_init() does. */
 export type NativeArch = 'x86_64' | 'aarch64';
+
+/** The architecture Node runs on, which is the container's. */
+export function hostArch(): NativeArch {
+  if (process.arch === 'x64') return 'x86_64';
+  if (process.arch === 'arm64') return 'aarch64';
+  throw new BerthError('FailedPrecondition', `seccomp: unsupported host architecture "${process.arch}"`);
+}
 
 /** The SCMP_ARCH_* name of a native architecture. */
 export function nativeArchName(native: NativeArch): string {

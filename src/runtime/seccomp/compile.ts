@@ -30,10 +30,9 @@
 //   JGE 0x40000000 / JEQ 0xffffffff pair libseccomp's _gen_bpf_arch() emits;
 // - numbers above the highest syscall the profile names return ENOSYS unless the default lets calls through
 //   (runc's patchbpf stub; see enosysAboveLast).
-import { type ArchDef, AUDIT_ARCH, multiplexed, type NativeArch, X32_SYSCALL_BIT } from './arch.js';
+import { type ArchDef, AUDIT_ARCH, hostArch, multiplexed, type NativeArch, X32_SYSCALL_BIT } from './arch.js';
 import { Assembler, DATA, Label, OP } from './bpf.js';
 import { BAD_ARCH_RET, SECCOMP_RET } from './constants.js';
-import { BerthError } from '../../base/errors.js';
 import type { Seccomp } from '../../oci/runtime-spec.js';
 import { type Condition, parseSeccomp, type ParsedSeccomp, type Rule } from './parse.js';
 
@@ -63,12 +62,6 @@ export function compileSeccomp(seccomp: Seccomp, opts: CompileOptions = {}): Com
   asm.ret(BAD_ARCH_RET);
   for (const s of sections) emitSection(asm, parsed, s.arches, s.entry);
   return { filter: asm.assemble(), flags: parsed.flags };
-}
-
-function hostArch(): NativeArch {
-  if (process.arch === 'x64') return 'x86_64';
-  if (process.arch === 'arm64') return 'aarch64';
-  throw new BerthError('FailedPrecondition', `seccomp: unsupported host architecture "${process.arch}"`);
 }
 
 /** x86_64 and x32 share AUDIT_ARCH_X86_64, so they share a section, as libseccomp merges them. */

@@ -2,6 +2,7 @@
 // code installs with seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog) after prctl(PR_SET_NO_NEW_PRIVS) or with
 // CAP_SYS_ADMIN. The filter bytes are struct sock_filter[] in host byte order; `flags` go to seccomp(2) as is.
 export { compileSeccomp, type CompiledSeccomp, type CompileOptions } from './compile.js';
+export { defaultSeccompProfile } from './default-profile.js';
 export {
   dockerProfileToOci,
   type DockerFilter,
@@ -24,6 +25,7 @@ export {
   ARCHES,
   AUDIT_ARCH,
   FOREIGN_ARCHES,
+  hostArch,
   X32_SYSCALL_BIT,
   type ArchDef,
   type NativeArch,

@@ -1,55 +1,22 @@
 // Docker's default profile (moby/profiles seccomp v0.2.3, in ../shared/specs beside the repo): converted as
 // dockerd converts it, compiled, and run in the BPF interpreter.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   AUDIT_ARCH,
   compileSeccomp,
   dockerProfileToOci,
   SECCOMP_RET,
   X32_SYSCALL_BIT,
-  type DockerProfile,
 } from '../../../../src/runtime/seccomp/index.js';
 import { SYSCALLS_AARCH64 } from '../../../../src/runtime/seccomp/syscalls-aarch64.js';
 import { SYSCALLS_I386 } from '../../../../src/runtime/seccomp/syscalls-i386.js';
 import { SYSCALLS_X86_64 } from '../../../../src/runtime/seccomp/syscalls-x86_64.js';
 import { runFilter, validate } from './bpf-interp.js';
+import { DOCKER_DEFAULT_CAPS, DOCKER_PROFILE } from './docker-default.js';
 
-/** The repo root: the nearest directory with a package.json above this file (or above the cwd when bundled). */
-function repoRoot(): string {
-  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
-    for (let dir = start; ; dir = dirname(dir)) {
-      if (existsSync(join(dir, 'package.json'))) return dir;
-      if (dirname(dir) === dir) break;
-    }
-  }
-  throw new Error('no package.json above the test');
-}
-
-const PROFILE = JSON.parse(
-  readFileSync(join(repoRoot(), '..', 'shared', 'specs', 'seccomp', 'docker-default.json'), 'utf8'),
-) as DockerProfile;
-
-// Docker's default capability set (moby oci/caps/defaults.go).
-const DEFAULT_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+const PROFILE = DOCKER_PROFILE;
+const DEFAULT_CAPS = [...DOCKER_DEFAULT_CAPS];
 
 const { ALLOW, ERRNO, KILL_PROCESS } = SECCOMP_RET;
 const EPERM = ERRNO | 1;
