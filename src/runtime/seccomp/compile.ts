@@ -7,7 +7,7 @@
 //   ld  arch                        ; seccomp_data.arch
 //   jeq AUDIT_ARCH_X86_64 -> S1     ; one test per section
 //   jeq AUDIT_ARCH_I386   -> S2
-//   ret KILL_PROCESS                ; an arch not listed (libseccomp's bad-arch action)
+//   ret KILL_THREAD                 ; an arch not listed (libseccomp's bad-arch action)
 //   S1: ld nr                       ; binary search over syscall-number ranges: ~log2(ranges) jumps
 //       jge 0x...  ...              ;   each range ends at a `ret` or at a syscall's argument chain
 //       <argument chains>           ; per syscall: its rules in order, conditions ANDed, first match wins

@@ -16,5 +16,9 @@ export {
   type Operator,
 } from '../../oci/seccomp.js';
 
-/** The action for an architecture the filter does not list (libseccomp's SCMP_FLTATR_ACT_BADARCH). */
-export const BAD_ARCH_RET: number = SECCOMP_RET.KILL_PROCESS;
+/**
+ * The action for an architecture the filter does not list: libseccomp's default SCMP_FLTATR_ACT_BADARCH,
+ * SCMP_ACT_KILL (db.c _db_reset), which is KILL_THREAD. runc and crun never change it; neither do we, so a
+ * foreign-ABI syscall in one thread of a multi-threaded program ends that thread alone under all three.
+ */
+export const BAD_ARCH_RET: number = SECCOMP_RET.KILL_THREAD;

@@ -86,11 +86,11 @@ test('an arch not listed is killed; the native arch is always there', () => {
   assert.equal(run(f, NR.read, [], X86_64), ALLOW);
   assert.equal(run(f, 3, [], I386), ALLOW, 'i386 read is 3');
   assert.equal(run(f, 0, [], I386), ERRNO | 1, 'i386 0 is restart_syscall');
-  assert.equal(run(f, 63, [], AUDIT_ARCH.AARCH64), KILL_PROCESS);
-  assert.equal(run(f, 0, [], 0x12345678), KILL_PROCESS);
+  assert.equal(run(f, 63, [], AUDIT_ARCH.AARCH64), KILL_THREAD);
+  assert.equal(run(f, 0, [], 0x12345678), KILL_THREAD);
   const arm = compile({ defaultAction: 'SCMP_ACT_ALLOW' }, 'aarch64');
   assert.equal(run(arm, 63, [], AUDIT_ARCH.AARCH64), ALLOW);
-  assert.equal(run(arm, 0, [], X86_64), KILL_PROCESS);
+  assert.equal(run(arm, 0, [], X86_64), KILL_THREAD);
 });
 
 test('x32 numbers get the bad-arch action unless SCMP_ARCH_X32 is listed; nr -1 gets the default', () => {
@@ -100,9 +100,9 @@ test('x32 numbers get the bad-arch action unless SCMP_ARCH_X32 is listed; nr -1 
   });
   assert.equal(run(only64, NR.read), ALLOW);
   assert.equal(run(only64, NR.getppid), ENOSYS, 'above the last named syscall');
-  assert.equal(run(only64, X32_SYSCALL_BIT + 0), KILL_PROCESS);
-  assert.equal(run(only64, X32_SYSCALL_BIT + 512), KILL_PROCESS);
-  assert.equal(run(only64, 0xfffffffe), KILL_PROCESS);
+  assert.equal(run(only64, X32_SYSCALL_BIT + 0), KILL_THREAD);
+  assert.equal(run(only64, X32_SYSCALL_BIT + 512), KILL_THREAD);
+  assert.equal(run(only64, 0xfffffffe), KILL_THREAD);
   assert.equal(run(only64, 0xffffffff), ERRNO | 1, 'a tracer-skipped syscall');
 
   const both = compile({
@@ -124,7 +124,7 @@ test('x32 numbers get the bad-arch action unless SCMP_ARCH_X32 is listed; nr -1 
   // x32 without x86_64 is only possible when x86_64 is not native: then the plain numbers are the bad ones.
   const x32only = compile({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X32'] }, 'aarch64');
   assert.equal(run(x32only, X32_SYSCALL_BIT + 1), ALLOW);
-  assert.equal(run(x32only, 1), KILL_PROCESS);
+  assert.equal(run(x32only, 1), KILL_THREAD);
   assert.equal(run(x32only, 0xffffffff), ALLOW);
 });
 
@@ -336,5 +336,5 @@ test('foreign arches are accepted and get no section; ARM has no table yet and g
     'aarch64',
   );
   assert.equal(run(f, 1, [], AUDIT_ARCH.AARCH64), ALLOW);
-  assert.equal(run(f, 1, [], AUDIT_ARCH.ARM), KILL_PROCESS);
+  assert.equal(run(f, 1, [], AUDIT_ARCH.ARM), KILL_THREAD);
 });

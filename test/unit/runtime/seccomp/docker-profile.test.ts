@@ -18,7 +18,7 @@ import { DOCKER_DEFAULT_CAPS, DOCKER_PROFILE } from './docker-default.js';
 const PROFILE = DOCKER_PROFILE;
 const DEFAULT_CAPS = [...DOCKER_DEFAULT_CAPS];
 
-const { ALLOW, ERRNO, KILL_PROCESS } = SECCOMP_RET;
+const { ALLOW, ERRNO, KILL_THREAD } = SECCOMP_RET;
 const EPERM = ERRNO | 1;
 const ENOSYS = ERRNO | 38;
 const CLONE_NEWUSER = 0x10000000;
@@ -205,8 +205,8 @@ test('docker default: i386 and x32 sections, an unlisted arch killed', () => {
   assert.equal(run(X32_SYSCALL_BIT + 56, [SIGCHLD | CLONE_NEWUSER]), EPERM, 'x32 clone');
   assert.equal(run(0xffffffff), EPERM);
 
-  assert.equal(run(63, [], AUDIT_ARCH.AARCH64), KILL_PROCESS);
-  assert.equal(run(3, [], AUDIT_ARCH.ARM), KILL_PROCESS);
+  assert.equal(run(63, [], AUDIT_ARCH.AARCH64), KILL_THREAD);
+  assert.equal(run(3, [], AUDIT_ARCH.ARM), KILL_THREAD);
 });
 
 test('docker default on aarch64', () => {
@@ -219,5 +219,5 @@ test('docker default on aarch64', () => {
   assert.equal(runFilter(f, { nr: nr('kexec_load'), arch: A }), EPERM);
   assert.equal(runFilter(f, { nr: nr('clone'), arch: A, args: [CLONE_NEWUSER] }), EPERM);
   assert.equal(runFilter(f, { nr: nr('personality'), arch: A, args: [8] }), ALLOW);
-  assert.equal(runFilter(f, { nr: 0, arch: AUDIT_ARCH.X86_64 }), KILL_PROCESS);
+  assert.equal(runFilter(f, { nr: 0, arch: AUDIT_ARCH.X86_64 }), KILL_THREAD);
 });

@@ -54,12 +54,12 @@ function model(s: Seccomp, native: NativeArch, nr: number, arch: number, args: A
   const defaultRet = actionRet(s.defaultAction, s.defaultErrnoRet);
   const names = [native === 'x86_64' ? 'SCMP_ARCH_X86_64' : 'SCMP_ARCH_AARCH64', ...(s.architectures ?? [])];
   const listed = names.map((n) => ARCHES.get(n)).filter((a) => a?.table && a.token === arch);
-  if (!listed.length) return SECCOMP_RET.KILL_PROCESS;
+  if (!listed.length) return SECCOMP_RET.KILL_THREAD;
   let abi = listed[0]!;
   if (arch === AUDIT_ARCH.X86_64 && nr !== 0xffffffff) {
     const want = nr >= X32_SYSCALL_BIT ? 'SCMP_ARCH_X32' : 'SCMP_ARCH_X86_64';
     const hit = listed.find((a) => a!.name === want);
-    if (!hit) return SECCOMP_RET.KILL_PROCESS;
+    if (!hit) return SECCOMP_RET.KILL_THREAD;
     abi = hit;
   }
   const matches: { ret: number; conds: NonNullable<NonNullable<Seccomp['syscalls']>[number]['args']> }[] = [];
