@@ -126,7 +126,7 @@ describe('seccomp', { skip: skipUnlessRoot }, () => {
     assert.deepEqual(got, { getppid: 'ENOSYS', 'getpgid 0': 'ENOSYS', getuid: 'ok' });
   });
 
-  test('every operator, on all 64 bits, and conditions ANDed within a rule', async () => {
+  test('every operator, on all 64 bits; conditions ANDed across arguments, ORed on one', async () => {
     const HIGH = 0x100000000; // 2^32: only the high word differs from 0
     const rule = (name: string, errnoRet: number, args: Rule['args']): Rule => ({
       names: [name],
@@ -142,11 +142,15 @@ describe('seccomp', { skip: skipUnlessRoot }, () => {
       rule('getgid', 1005, [{ index: 4, value: HIGH + 5, op: 'SCMP_CMP_GE' }]),
       rule('geteuid', 1006, [{ index: 5, value: HIGH + 5, op: 'SCMP_CMP_GT' }]),
       rule('getegid', 1007, [{ index: 0, value: 0xff00, valueTwo: 0x1200, op: 'SCMP_CMP_MASKED_EQ' }]),
-      // Two arguments, and two conditions on one argument: all must hold.
+      // Conditions on two arguments: both must hold.
       rule('getpgrp', 1008, [
         { index: 0, value: 1, op: 'SCMP_CMP_EQ' },
         { index: 1, value: 10, op: 'SCMP_CMP_GE' },
-        { index: 1, value: 20, op: 'SCMP_CMP_LE' },
+      ]),
+      // One argument compared twice: each comparison is a rule of its own, as runc and crun add it.
+      rule('sched_getscheduler', 1009, [
+        { index: 1, value: 10, op: 'SCMP_CMP_EQ' },
+        { index: 1, value: 20, op: 'SCMP_CMP_EQ' },
       ]),
     );
     const at = (index: number, v: string): string =>
@@ -167,9 +171,11 @@ describe('seccomp', { skip: skipUnlessRoot }, () => {
       [`getegid ${at(0, '0x12ab')}`]: 'E1007',
       [`getegid ${at(0, '0x13ab')}`]: 'ok',
       'getpgrp 1 15': 'E1008',
-      'getpgrp 1 25': 'ok',
       'getpgrp 1 5': 'ok',
       'getpgrp 2 15': 'ok',
+      'sched_getscheduler 0 10': 'E1009',
+      'sched_getscheduler 0 20': 'E1009',
+      'sched_getscheduler 0 15': 'ok',
     };
     assert.deepEqual(await probe(rt, bundle, profile, Object.keys(calls)), calls);
   });

@@ -256,7 +256,7 @@ test('32-bit ABIs compare only the low 32 bits, as libseccomp does', () => {
   assert.equal(run(f, NR.personality, [0x100000005n]), ERRNO | 1);
 });
 
-test('conditions in a rule are ANDed (same index too); rules for one syscall are ORed in order', () => {
+test('conditions on different arguments are ANDed; rules for one syscall are ORed in order', () => {
   const f = compile({
     defaultAction: 'SCMP_ACT_ERRNO',
     syscalls: [
@@ -265,7 +265,7 @@ test('conditions in a rule are ANDed (same index too); rules for one syscall are
         action: 'SCMP_ACT_ALLOW',
         args: [
           { index: 0, value: 10, op: 'SCMP_CMP_GE' },
-          { index: 0, value: 20, op: 'SCMP_CMP_LT' },
+          { index: 1, value: 20, op: 'SCMP_CMP_LT' },
           { index: 2, value: 0xff, valueTwo: 0x10, op: 'SCMP_CMP_MASKED_EQ' },
         ],
       },
@@ -275,9 +275,34 @@ test('conditions in a rule are ANDed (same index too); rules for one syscall are
   });
   assert.equal(run(f, NR.write, [15, 0, 0x110]), ALLOW);
   assert.equal(run(f, NR.write, [15, 0, 0x111]), LOG, 'first rule fails on arg2, third matches');
-  assert.equal(run(f, NR.write, [20, 0, 0x10]), ERRNO | 1);
+  assert.equal(run(f, NR.write, [15, 20, 0x10]), LOG, 'first rule fails on arg1');
   assert.equal(run(f, NR.write, [9, 0, 0x10]), ERRNO | 1);
   assert.equal(run(f, NR.write, [1]), TRAP);
+});
+
+test('a rule comparing one argument twice is split into ORed rules, as runc and crun add it', () => {
+  const f = compile({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    syscalls: [
+      {
+        names: ['write'],
+        action: 'SCMP_ACT_ERRNO',
+        args: [
+          { index: 0, value: 1, op: 'SCMP_CMP_EQ' },
+          { index: 1, value: 10, op: 'SCMP_CMP_GE' },
+          { index: 1, value: 20, op: 'SCMP_CMP_LE' },
+        ],
+      },
+    ],
+  });
+  // Each comparison alone is enough, the one on arg0 included.
+  for (const args of [
+    [1, 15],
+    [0, 25],
+    [0, 5],
+    [1, 0],
+  ])
+    assert.equal(run(f, NR.write, args), ERRNO | 1, `${args}`);
 });
 
 test('an unconditional rule overrides conditional ones; rules with the default action are dropped', () => {

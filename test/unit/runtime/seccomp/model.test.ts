@@ -66,8 +66,14 @@ function model(s: Seccomp, native: NativeArch, nr: number, arch: number, args: A
   for (const r of s.syscalls ?? []) {
     const ret = actionRet(r.action, r.errnoRet);
     if (ret === defaultRet) continue;
+    // An argument compared twice: each comparison is a rule of its own (runc, crun).
+    const args = r.args ?? [];
+    const split = new Set(args.map((a) => a.index)).size < args.length;
     for (const name of r.names) {
-      if (abi!.table!.get(name) === nr) matches.push({ ret, conds: r.args ?? [] });
+      if (abi!.table!.get(name) === nr) {
+        if (split) for (const a of args) matches.push({ ret, conds: [a] });
+        else matches.push({ ret, conds: args });
+      }
       const mux = MUX[name];
       if (arch === AUDIT_ARCH.I386 && mux && abi!.table!.get(mux[0]) === nr)
         matches.push({ ret, conds: [{ index: 0, op: 'SCMP_CMP_EQ', value: mux[1] }] });
