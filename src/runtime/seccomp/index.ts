@@ -16,9 +16,12 @@ export {
   EPERM,
   FILTER_FLAGS,
   OPERATORS,
+  SECCOMP_ARCHES,
   SECCOMP_RET,
   SECCOMP_RET_ACTION_FULL,
   SECCOMP_RET_DATA,
+  SUPPORTED_ACTIONS,
+  SUPPORTED_FLAGS,
   type Operator,
 } from './constants.js';
 export {

@@ -6,7 +6,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Seccomp } from '../../../src/oci/runtime-spec.js';
-import { compileSeccomp, defaultSeccompProfile, SECCOMP_RET } from '../../../src/runtime/seccomp/index.js';
+import {
+  compileSeccomp,
+  defaultSeccompProfile,
+  SECCOMP_ARCHES,
+  SECCOMP_RET,
+} from '../../../src/runtime/seccomp/index.js';
 import { SYSCALLS_X86_64 } from '../../../src/runtime/seccomp/syscalls-x86_64.js';
 import { runFilter } from '../../unit/runtime/seccomp/bpf-interp.js';
 import { Bundle, skipUnlessRoot, TestRuntime, uniqueId } from './harness.js';
@@ -319,6 +324,47 @@ describe('seccomp', { skip: skipUnlessRoot }, () => {
       });
     },
   );
+
+  test('features lists the actions, operators, architectures and flags', async () => {
+    const r = await rt.run(['features']);
+    assert.equal(r.code, 0, r.stderr);
+    const { seccomp } = (JSON.parse(r.stdout) as { linux: { seccomp: Record<string, unknown> } }).linux;
+    assert.deepEqual(seccomp, {
+      enabled: true,
+      actions: [
+        'SCMP_ACT_ALLOW',
+        'SCMP_ACT_ERRNO',
+        'SCMP_ACT_KILL',
+        'SCMP_ACT_KILL_PROCESS',
+        'SCMP_ACT_KILL_THREAD',
+        'SCMP_ACT_LOG',
+        'SCMP_ACT_TRACE',
+        'SCMP_ACT_TRAP',
+      ],
+      operators: [
+        'SCMP_CMP_EQ',
+        'SCMP_CMP_GE',
+        'SCMP_CMP_GT',
+        'SCMP_CMP_LE',
+        'SCMP_CMP_LT',
+        'SCMP_CMP_MASKED_EQ',
+        'SCMP_CMP_NE',
+      ],
+      archs: [...SECCOMP_ARCHES].sort(),
+      knownFlags: [
+        'SECCOMP_FILTER_FLAG_TSYNC',
+        'SECCOMP_FILTER_FLAG_LOG',
+        'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+        'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
+      ],
+      supportedFlags: [
+        'SECCOMP_FILTER_FLAG_TSYNC',
+        'SECCOMP_FILTER_FLAG_LOG',
+        'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+      ],
+    });
+    assert.equal((seccomp.archs as string[]).length, 23);
+  });
 
   test('bad profiles are refused before anything is made, naming the field', async () => {
     const refusals: [Seccomp, string | RegExp][] = [
