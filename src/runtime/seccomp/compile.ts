@@ -35,7 +35,8 @@
 //   (runc's patchbpf stub; see enosysAboveLast).
 import { type ArchDef, AUDIT_ARCH, hostArch, multiplexed, type NativeArch, X32_SYSCALL_BIT } from './arch.js';
 import { Assembler, DATA, Label, OP } from './bpf.js';
-import { BAD_ARCH_RET, SECCOMP_RET } from './constants.js';
+import { BAD_ARCH_RET } from './constants.js';
+import { SECCOMP_RET } from '../../oci/seccomp.js';
 import type { Seccomp } from '../../oci/runtime-spec.js';
 import { type Condition, parseSeccomp, type ParsedSeccomp, type Rule } from './parse.js';
 

@@ -1,20 +1,6 @@
-// The kernel's seccomp return values and flags and the OCI names that select them live with the OCI types
-// (src/oci/seccomp.ts), which config validation shares; this adds what only the compiler decides.
+// What only the compiler decides. The kernel's seccomp return values and flags and the OCI names that select
+// them live with the OCI types (src/oci/seccomp.ts), which config validation shares.
 import { SECCOMP_RET } from '../../oci/seccomp.js';
-
-export {
-  ACTIONS,
-  EPERM,
-  FILTER_FLAGS,
-  OPERATORS,
-  SECCOMP_ARCHES,
-  SECCOMP_RET,
-  SECCOMP_RET_ACTION_FULL,
-  SECCOMP_RET_DATA,
-  SUPPORTED_ACTIONS,
-  SUPPORTED_FLAGS,
-  type Operator,
-} from '../../oci/seccomp.js';
 
 /**
  * The action for an architecture the filter does not list: libseccomp's default SCMP_FLTATR_ACT_BADARCH,

@@ -10,9 +10,9 @@ export {
   type DockerProfileOptions,
   type DockerSyscall,
 } from './from-docker.js';
+export { BAD_ARCH_RET } from './constants.js';
 export {
   ACTIONS,
-  BAD_ARCH_RET,
   EPERM,
   FILTER_FLAGS,
   OPERATORS,
@@ -23,7 +23,7 @@ export {
   SUPPORTED_ACTIONS,
   SUPPORTED_FLAGS,
   type Operator,
-} from './constants.js';
+} from '../../oci/seccomp.js';
 export {
   ARCHES,
   AUDIT_ARCH,

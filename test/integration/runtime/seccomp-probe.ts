@@ -8,6 +8,46 @@ import { join } from 'node:path';
 import type { Seccomp, Spec } from '../../../src/oci/runtime-spec.js';
 import { type Bundle, exec, type Result, TESTINIT, uniqueId } from './harness.js';
 
+type Rule = NonNullable<Seccomp['syscalls']>[number];
+
+/** Six zero arguments but `v` at `index`, as a testinit call spells them. */
+export function argsWith(index: number, v: string): string {
+  return Array.from({ length: 6 }, (_, i) => (i === index ? v : '0')).join(' ');
+}
+
+// Each operator against 2^32 + 5, where only the high word tells it from 5, and MASKED_EQ on a mask.
+const OPERATOR_PROBES: [op: string, index: number, hit: string, miss: string][] = [
+  ['SCMP_CMP_EQ', 0, '0x100000005', '5'],
+  ['SCMP_CMP_NE', 1, '0x200000005', '0x100000005'],
+  ['SCMP_CMP_LT', 2, '0xffffffff', '0x100000005'],
+  ['SCMP_CMP_LE', 3, '0x100000005', '0x100000006'],
+  ['SCMP_CMP_GE', 4, '0x100000005', '0x100000004'],
+  ['SCMP_CMP_GT', 5, '0x200000000', '0x100000005'],
+  ['SCMP_CMP_MASKED_EQ', 0, '0x12ab', '0x13ab'],
+];
+
+/**
+ * One SCMP_ACT_ERRNO rule per operator, each on its own syscall of `syscalls` (seven of them) with errno
+ * 1001 + its position, and the calls that probe it on both sides: call → `E100n`, or `allowed` where the
+ * condition fails and the call goes through (null: whatever the kernel then says).
+ */
+export function operatorProbes(
+  syscalls: readonly string[],
+  allowed: string | null,
+): { rules: Rule[]; calls: Record<string, string | null> } {
+  const rules: Rule[] = [];
+  const calls: Record<string, string | null> = {};
+  OPERATOR_PROBES.forEach(([op, index, hit, miss], i) => {
+    const name = syscalls[i]!;
+    const masked = op === 'SCMP_CMP_MASKED_EQ';
+    const arg = masked ? { index, value: 0xff00, valueTwo: 0x1200, op } : { index, value: 2 ** 32 + 5, op };
+    rules.push({ names: [name], action: 'SCMP_ACT_ERRNO', errnoRet: 1001 + i, args: [arg] });
+    calls[`${name} ${argsWith(index, hit)}`] = `E${1001 + i}`;
+    calls[`${name} ${argsWith(index, miss)}`] = allowed;
+  });
+  return { rules, calls };
+}
+
 /** How `run` reports a container killed by SIGSYS (128 + 31), with every runtime here. */
 export const KILLED_BY_SIGSYS = 128 + 31;
 
