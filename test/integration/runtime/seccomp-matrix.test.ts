@@ -121,6 +121,14 @@ const DEFAULT_PROFILE_CALLS: Expected = {
   '464 0 0 0 0 0': null,
   '467 0 0 0 0': 'ENOSYS',
   '1000': 'ENOSYS',
+  // The same stub per ABI: i386 above its last syscall; x32 above its 512-547 range, its gap below it not.
+  '--i386 440 0 0 0': 'EPERM',
+  '--i386 1000': 'ENOSYS',
+  '--x32 500': 'EPERM',
+  '--x32 600': 'ENOSYS',
+  // socketcall and ipc are allowed whole (only socket(2) itself is argument-checked).
+  '--i386 socketcall 1 0': null,
+  '--i386 ipc 1 0 0 0': null,
 };
 
 /** A peer's documented, different answer to one call, and why: the test insists on exactly that. */
@@ -144,6 +152,8 @@ const KNOWN: Record<string, Known[]> = {
   '464 0 0 0 0 0': NEWER_THAN_PEERS,
   '467 0 0 0 0': [{ runtime: 'crun', outcome: 'EPERM' }],
   '1000': [{ runtime: 'crun', outcome: 'EPERM' }],
+  '--i386 1000': [{ runtime: 'crun', outcome: 'EPERM' }],
+  '--x32 600': [{ runtime: 'crun', outcome: 'EPERM' }],
   // Berth tries one syscall's conditional rules in the profile's order, first match wins; libseccomp sorts
   // them by argument index and value (db.c _db_tree_add) and here tests the arg1 rule first.
   'sched_get_priority_max 1 2': [
