@@ -20,7 +20,11 @@
  *   mount-try <fstype> <target> | umount-try <target>   print "ok" or the errno name
  *   sig-wait            waits for SIGTERM, prints "got SIGTERM"
  *   print <text> | eprint <text>   text and a newline on stdout | stderr
- *   echo-stdin          copies stdin to stdout until EOF */
+ *   echo-stdin          copies stdin to stdout until EOF
+ *   syscall [--i386|--x32] [--thread] [--ret] NAME [ARG...]   makes the call, prints "ok", the errno name,
+ *                       "trap" or "thread-killed" (syscall.c has the details); a kill is the parent's to see
+ *   syscalls CALL...    each "NAME ARG..." in a child, "CALL: outcome" per line, "killed" for SIGSYS
+ *   seccomp-dump <pid>  (on the host) [{"flags","insns","filter" (hex)}...], the process's filters */
 #include "testinit.h"
 
 #include <errno.h>
@@ -137,6 +141,9 @@ static const struct command {
   { "print", 1, cmd_print },
   { "eprint", 1, cmd_eprint },
   { "echo-stdin", 0, cmd_echo_stdin },
+  { "syscall", 1, cmd_syscall },
+  { "syscalls", 1, cmd_syscalls },
+  { "seccomp-dump", 1, cmd_seccomp_dump },
 };
 
 int main(int argc, char **argv)

@@ -29,4 +29,11 @@ int cmd_umount_try(char **argv);
 int cmd_sig_wait(char **argv);
 int cmd_echo_stdin(char **argv);
 
+/* syscall.c: one system call and what seccomp and the kernel answered */
+int cmd_syscall(char **argv);
+int cmd_syscalls(char **argv);
+
+/* seccomp-dump.c: run on the host, the filters a process holds */
+int cmd_seccomp_dump(char **argv);
+
 #endif

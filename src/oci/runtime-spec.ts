@@ -142,6 +142,7 @@ export interface Seccomp {
   architectures?: string[];
   flags?: string[];
   listenerPath?: string;
+  listenerMetadata?: string;
   syscalls?: {
     names: string[];
     action: string;

@@ -3,6 +3,7 @@
 import { invalid } from '../base/errors.js';
 import { capabilityBit, NAMESPACE_FLAGS, RLIMITS, ROOTFS_PROPAGATION } from './linux.js';
 import type { Spec } from './runtime-spec.js';
+import { checkSeccomp } from './seccomp.js';
 
 type Obj = Record<string, unknown>;
 
@@ -235,8 +236,8 @@ function validateLinux(linux: Obj, namespaces: Set<string>): void {
     else if (!IPC_SYSCTLS.has(key) && !/^(fs\.mqueue|net|kernel\.(hostname|domainname))\./.test(key + '.'))
       throw invalid(field, 'not namespaced: cannot be set for a container');
   }
-  const seccomp = expectObj(linux.seccomp, 'linux.seccomp');
-  if (seccomp) expectString(seccomp.defaultAction, 'linux.seccomp.defaultAction', true);
+  // The whole profile is checked here, so a bad one fails `create` before anything exists.
+  if (linux.seccomp !== undefined && linux.seccomp !== null) checkSeccomp(linux.seccomp);
 }
 
 const HOOK_KINDS = [

@@ -3,7 +3,8 @@
 // through PlanInput, so tests can assert on the plan without a kernel (STYLE.md, youki's recording fake).
 import { isAbsolute, resolve } from 'node:path';
 import { capabilityBit, MS, NAMESPACE_FLAGS, RLIMITS, ROOTFS_PROPAGATION } from '../../oci/linux.js';
-import type { Capabilities, Mount, Spec } from '../../oci/runtime-spec.js';
+import type { Capabilities, Mount, Seccomp, Spec } from '../../oci/runtime-spec.js';
+import { compileSeccomp } from '../seccomp/index.js';
 import { parseMountOptions } from './mount-options.js';
 import { MountKind, type Step } from './ops.js';
 
@@ -139,14 +140,28 @@ export function buildPlan(input: PlanInput): Step[] {
   for (const r of process.rlimits ?? [])
     steps.push({ op: 'RLIMIT', resource: RLIMITS[r.type]!, soft: limit(r.soft), hard: limit(r.hard) });
   if (process.noNewPrivileges) steps.push({ op: 'NO_NEW_PRIVS' });
+  // runc's standard_init_linux.go: without no_new_privs, seccomp(2) needs CAP_SYS_ADMIN, so the filter goes in
+  // before finalizeNamespace drops capabilities; with it, as late as it can (after the program lookup), so the
+  // profile has to allow as few of the runtime's own syscalls as possible. Both come before READY, so that a
+  // refused filter fails `create`.
+  const seccomp = seccompStep(linux.seccomp);
+  if (seccomp && !process.noNewPrivileges) steps.push(seccomp);
   steps.push(credsStep(process.user, process.capabilities));
   steps.push({ op: 'UMASK', mask: process.user.umask ?? 0o022 });
   steps.push({ op: 'CWD', path: process.cwd });
   steps.push({ op: 'LOOKUP' });
+  if (seccomp && process.noNewPrivileges) steps.push(seccomp);
   steps.push({ op: 'READY' });
   steps.push({ op: 'FIFO_WAIT' });
   steps.push({ op: 'EXEC' });
   return steps;
+}
+
+/** `linux.seccomp` compiled to BPF for the host's architecture; none without a profile. */
+function seccompStep(seccomp: Seccomp | undefined): Step | undefined {
+  if (!seccomp) return undefined;
+  const { filter, flags } = compileSeccomp(seccomp);
+  return { op: 'SECCOMP', flags, filter };
 }
 
 function limit(v: number): bigint {

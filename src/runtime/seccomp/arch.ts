@@ -4,6 +4,8 @@
 // (include/uapi/linux/seccomp.h). `arch` is an AUDIT_ARCH_* value (include/uapi/linux/audit.h): the ELF machine
 // number plus __AUDIT_ARCH_64BIT (0x80000000) and __AUDIT_ARCH_LE (0x40000000). x32 shares AUDIT_ARCH_X86_64 with
 // x86_64 and is told apart only by __X32_SYSCALL_BIT in `nr` (arch/x86/include/asm/syscall.h).
+import { BerthError } from '../../base/errors.js';
+import { SECCOMP_ARCHES } from '../../oci/seccomp.js';
 import { SYSCALLS_AARCH64 } from './syscalls-aarch64.js';
 import { SYSCALLS_I386 } from './syscalls-i386.js';
 import { SYSCALLS_X32 } from './syscalls-x32.js';
@@ -47,32 +49,20 @@ export const ARCHES: ReadonlyMap<string, ArchDef> = new Map<string, ArchDef>([
 ]);
 
 /**
- * The other names runtime-spec 1.3 lists (config-linux.md "Seccomp"). They are accepted and left out of the
- * filter: an x86_64 or aarch64 kernel never reports those audit arches, so a section for them could not match.
+ * The other names runtime-spec lists (config-linux.md "Seccomp"). They are accepted and left out of the filter:
+ * an x86_64 or aarch64 kernel never reports those audit arches, so a section for them could not match.
  */
-export const FOREIGN_ARCHES: ReadonlySet<string> = new Set([
-  'SCMP_ARCH_MIPS',
-  'SCMP_ARCH_MIPS64',
-  'SCMP_ARCH_MIPS64N32',
-  'SCMP_ARCH_MIPSEL',
-  'SCMP_ARCH_MIPSEL64',
-  'SCMP_ARCH_MIPSEL64N32',
-  'SCMP_ARCH_PPC',
-  'SCMP_ARCH_PPC64',
-  'SCMP_ARCH_PPC64LE',
-  'SCMP_ARCH_S390',
-  'SCMP_ARCH_S390X',
-  'SCMP_ARCH_PARISC',
-  'SCMP_ARCH_PARISC64',
-  'SCMP_ARCH_RISCV64',
-  'SCMP_ARCH_LOONGARCH64',
-  'SCMP_ARCH_M68K',
-  'SCMP_ARCH_SH',
-  'SCMP_ARCH_SHEB',
-]);
+export const FOREIGN_ARCHES: ReadonlySet<string> = new Set(SECCOMP_ARCHES.filter((a) => !ARCHES.has(a)));
 
 /** The architecture a filter is built for: it always gets a section, as libseccomp's seccomp_init() does. */
 export type NativeArch = 'x86_64' | 'aarch64';
+
+/** The architecture Node runs on, which is the container's. */
+export function hostArch(): NativeArch {
+  if (process.arch === 'x64') return 'x86_64';
+  if (process.arch === 'arm64') return 'aarch64';
+  throw new BerthError('FailedPrecondition', `seccomp: unsupported host architecture "${process.arch}"`);
+}
 
 /** The SCMP_ARCH_* name of a native architecture. */
 export function nativeArchName(native: NativeArch): string {

@@ -7,7 +7,7 @@
 //   ld  arch                        ; seccomp_data.arch
 //   jeq AUDIT_ARCH_X86_64 -> S1     ; one test per section
 //   jeq AUDIT_ARCH_I386   -> S2
-//   ret KILL_PROCESS                ; an arch not listed (libseccomp's bad-arch action)
+//   ret KILL_THREAD                 ; an arch not listed (libseccomp's bad-arch action)
 //   S1: ld nr                       ; binary search over syscall-number ranges: ~log2(ranges) jumps
 //       jge 0x...  ...              ;   each range ends at a `ret` or at a syscall's argument chain
 //       <argument chains>           ; per syscall: its rules in order, conditions ANDed, first match wins
@@ -19,9 +19,12 @@
 //   names syscalls that do not exist on every arch or kernel);
 // - a rule whose action equals the default action is dropped (runc: libseccomp refuses such rules);
 // - an unconditional rule for a syscall overrides every conditional one (libseccomp db.c: the syscall's
-//   chains are discarded); otherwise conditional rules are tried in the order given, first match wins;
-// - all args entries of one rule are ANDed, including several on the same index (crun, libseccomp >= 2.4;
-//   old runc split those into separate ORed rules);
+//   chains are discarded); otherwise conditional rules are tried in the order given, first match wins.
+//   libseccomp instead orders one syscall's comparisons by argument index and value (db.c _db_tree_add), which
+//   differs only when conditional rules with different actions match the same call;
+// - the args entries of one rule are ANDed, unless one argument is compared more than once: libseccomp takes
+//   one comparison per argument (seccomp_rule_add(3)), so runc and crun then add each entry as a rule of its
+//   own, ORed (runc libcontainer/seccomp/seccomp_linux.go "revert to old behavior"), and so do we;
 // - 64-bit ABIs compare all 64 bits (high word first, then low); 32-bit ABIs (x86, x32, arm) compare only the
 //   low word, as libseccomp's ARCH_SIZE_32 backends do;
 // - on AUDIT_ARCH_X86_64, numbers with __X32_SYSCALL_BIT belong to x32: when SCMP_ARCH_X32 is not listed they
@@ -30,10 +33,10 @@
 //   JGE 0x40000000 / JEQ 0xffffffff pair libseccomp's _gen_bpf_arch() emits;
 // - numbers above the highest syscall the profile names return ENOSYS unless the default lets calls through
 //   (runc's patchbpf stub; see enosysAboveLast).
-import { type ArchDef, AUDIT_ARCH, multiplexed, type NativeArch, X32_SYSCALL_BIT } from './arch.js';
+import { type ArchDef, AUDIT_ARCH, hostArch, multiplexed, type NativeArch, X32_SYSCALL_BIT } from './arch.js';
 import { Assembler, DATA, Label, OP } from './bpf.js';
-import { BAD_ARCH_RET, SECCOMP_RET } from './constants.js';
-import { BerthError } from '../../base/errors.js';
+import { BAD_ARCH_RET } from './constants.js';
+import { SECCOMP_RET } from '../../oci/seccomp.js';
 import type { Seccomp } from '../../oci/runtime-spec.js';
 import { type Condition, parseSeccomp, type ParsedSeccomp, type Rule } from './parse.js';
 
@@ -63,12 +66,6 @@ export function compileSeccomp(seccomp: Seccomp, opts: CompileOptions = {}): Com
   asm.ret(BAD_ARCH_RET);
   for (const s of sections) emitSection(asm, parsed, s.arches, s.entry);
   return { filter: asm.assemble(), flags: parsed.flags };
-}
-
-function hostArch(): NativeArch {
-  if (process.arch === 'x64') return 'x86_64';
-  if (process.arch === 'arm64') return 'aarch64';
-  throw new BerthError('FailedPrecondition', `seccomp: unsupported host architecture "${process.arch}"`);
 }
 
 /** x86_64 and x32 share AUDIT_ARCH_X86_64, so they share a section, as libseccomp merges them. */
@@ -151,7 +148,7 @@ function handlersByNumber(rules: Rule[], defaultRet: number, arches: ArchDef[]):
     if (!e) byNr.set(nr, (e = { bits, rules: [] }));
     e.rules.push({ ret, conditions });
   };
-  for (const rule of rules) {
+  for (const rule of rules.flatMap(asRuncAddsIt)) {
     if (rule.ret === defaultRet) continue;
     for (const name of rule.names) {
       for (const arch of arches) {
@@ -171,6 +168,13 @@ function handlersByNumber(rules: Rule[], defaultRet: number, arches: ArchDef[]):
     out.set(nr, always ? { ret: always.ret } : { chain: e });
   }
   return out;
+}
+
+/** A rule comparing one argument twice becomes one rule per comparison (see the header); others stay whole. */
+function asRuncAddsIt(rule: Rule): Rule[] {
+  const indexes = new Set(rule.conditions.map((c) => c.index));
+  if (indexes.size === rule.conditions.length) return [rule];
+  return rule.conditions.map((c) => ({ ...rule, conditions: [c] }));
 }
 
 /** The x32/x86_64 split on AUDIT_ARCH_X86_64 when only one of the two ABIs is listed. */

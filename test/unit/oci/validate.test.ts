@@ -149,3 +149,32 @@ test('hooks', () => {
     'hooks.poststop[0].timeout: must be a positive integer',
   );
 });
+
+test('seccomp: the whole profile is checked, naming the field', () => {
+  type Profile = NonNullable<NonNullable<Spec['linux']>['seccomp']>;
+  const withSyscalls = (syscalls: unknown[]): Profile =>
+    ({ defaultAction: 'SCMP_ACT_ERRNO', syscalls }) as Profile;
+  const allow = { names: ['read'], action: 'SCMP_ACT_ALLOW' };
+  rejects(
+    (s) =>
+      (s.linux!.seccomp = withSyscalls([allow, allow, allow, { names: ['read'], action: 'SCMP_ACT_FOO' }])),
+    'linux.seccomp.syscalls[3].action: unknown action "SCMP_ACT_FOO"',
+  );
+  rejects(
+    (s) =>
+      (s.linux!.seccomp = withSyscalls([{ ...allow, args: [{ index: 0, value: 1, op: 'SCMP_CMP_ABOUT' }] }])),
+    'linux.seccomp.syscalls[0].args[0].op: unknown operator "SCMP_CMP_ABOUT"',
+  );
+  rejects(
+    (s) => (s.linux!.seccomp = withSyscalls([{ action: 'SCMP_ACT_ALLOW' }])),
+    'linux.seccomp.syscalls[0].names: must list at least one syscall',
+  );
+  rejects((s) => (s.linux!.seccomp = {} as Profile), 'linux.seccomp.defaultAction: must name an action');
+  rejects(
+    (s) => (s.linux!.seccomp = 'SCMP_ACT_ALLOW' as unknown as Profile),
+    'linux.seccomp: must be an object',
+  );
+  const ok = defaultSpec();
+  ok.linux!.seccomp = { defaultAction: 'SCMP_ACT_LOG', architectures: ['SCMP_ARCH_S390X'] };
+  assert.doesNotThrow(() => validateSpec(JSON.parse(JSON.stringify(ok))));
+});

@@ -47,12 +47,29 @@ export function validate(filter: Buffer): void {
 
 /** Runs `filter` on `data`; returns the filter's return value and how many instructions ran. */
 export function runFilterSteps(filter: Buffer, data: SeccompData): { ret: number; steps: number } {
+  return prepareFilter(filter)(data);
+}
+
+/** Checks and decodes `filter` once; the function returned runs it on one struct seccomp_data. */
+export function prepareFilter(filter: Buffer): (data: SeccompData) => { ret: number; steps: number } {
   validate(filter);
   const p = decode(filter);
-  const mem = Buffer.alloc(DATA_SIZE);
-  mem.writeUInt32LE(data.nr >>> 0, 0);
-  mem.writeUInt32LE(data.arch >>> 0, 4);
-  (data.args ?? []).forEach((a, i) => mem.writeBigUInt64LE(BigInt.asUintN(64, BigInt(a)), 16 + 8 * i));
+  return (data) => execute(p, data);
+}
+
+function execute(
+  p: { code: number; jt: number; jf: number; k: number }[],
+  data: SeccompData,
+): { ret: number; steps: number } {
+  // struct seccomp_data as 16 little-endian u32 words: nr, arch, instruction_pointer (0), args[6].
+  const mem = new Uint32Array(DATA_SIZE / 4);
+  mem[0] = data.nr >>> 0;
+  mem[1] = data.arch >>> 0;
+  (data.args ?? []).forEach((a, i) => {
+    const v = BigInt.asUintN(64, BigInt(a));
+    mem[4 + 2 * i] = Number(v & 0xffffffffn);
+    mem[5 + 2 * i] = Number(v >> 32n);
+  });
   const scratch = new Uint32Array(16);
   let A = 0;
   let X = 0;
@@ -63,7 +80,7 @@ export function runFilterSteps(filter: Buffer, data: SeccompData): { ret: number
     const src = code & 0x08 ? X : k; // BPF_X or BPF_K
     switch (code & 0x07) {
       case 0x00: // LD
-        if (code === 0x20) A = mem.readUInt32LE(k);
+        if (code === 0x20) A = mem[k >>> 2]!;
         else if (code === 0x80)
           A = DATA_SIZE; // LD|W|LEN
         else if (code === 0x00)

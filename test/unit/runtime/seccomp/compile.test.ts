@@ -86,11 +86,11 @@ test('an arch not listed is killed; the native arch is always there', () => {
   assert.equal(run(f, NR.read, [], X86_64), ALLOW);
   assert.equal(run(f, 3, [], I386), ALLOW, 'i386 read is 3');
   assert.equal(run(f, 0, [], I386), ERRNO | 1, 'i386 0 is restart_syscall');
-  assert.equal(run(f, 63, [], AUDIT_ARCH.AARCH64), KILL_PROCESS);
-  assert.equal(run(f, 0, [], 0x12345678), KILL_PROCESS);
+  assert.equal(run(f, 63, [], AUDIT_ARCH.AARCH64), KILL_THREAD);
+  assert.equal(run(f, 0, [], 0x12345678), KILL_THREAD);
   const arm = compile({ defaultAction: 'SCMP_ACT_ALLOW' }, 'aarch64');
   assert.equal(run(arm, 63, [], AUDIT_ARCH.AARCH64), ALLOW);
-  assert.equal(run(arm, 0, [], X86_64), KILL_PROCESS);
+  assert.equal(run(arm, 0, [], X86_64), KILL_THREAD);
 });
 
 test('x32 numbers get the bad-arch action unless SCMP_ARCH_X32 is listed; nr -1 gets the default', () => {
@@ -100,9 +100,9 @@ test('x32 numbers get the bad-arch action unless SCMP_ARCH_X32 is listed; nr -1 
   });
   assert.equal(run(only64, NR.read), ALLOW);
   assert.equal(run(only64, NR.getppid), ENOSYS, 'above the last named syscall');
-  assert.equal(run(only64, X32_SYSCALL_BIT + 0), KILL_PROCESS);
-  assert.equal(run(only64, X32_SYSCALL_BIT + 512), KILL_PROCESS);
-  assert.equal(run(only64, 0xfffffffe), KILL_PROCESS);
+  assert.equal(run(only64, X32_SYSCALL_BIT + 0), KILL_THREAD);
+  assert.equal(run(only64, X32_SYSCALL_BIT + 512), KILL_THREAD);
+  assert.equal(run(only64, 0xfffffffe), KILL_THREAD);
   assert.equal(run(only64, 0xffffffff), ERRNO | 1, 'a tracer-skipped syscall');
 
   const both = compile({
@@ -124,7 +124,7 @@ test('x32 numbers get the bad-arch action unless SCMP_ARCH_X32 is listed; nr -1 
   // x32 without x86_64 is only possible when x86_64 is not native: then the plain numbers are the bad ones.
   const x32only = compile({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X32'] }, 'aarch64');
   assert.equal(run(x32only, X32_SYSCALL_BIT + 1), ALLOW);
-  assert.equal(run(x32only, 1), KILL_PROCESS);
+  assert.equal(run(x32only, 1), KILL_THREAD);
   assert.equal(run(x32only, 0xffffffff), ALLOW);
 });
 
@@ -256,7 +256,7 @@ test('32-bit ABIs compare only the low 32 bits, as libseccomp does', () => {
   assert.equal(run(f, NR.personality, [0x100000005n]), ERRNO | 1);
 });
 
-test('conditions in a rule are ANDed (same index too); rules for one syscall are ORed in order', () => {
+test('conditions on different arguments are ANDed; rules for one syscall are ORed in order', () => {
   const f = compile({
     defaultAction: 'SCMP_ACT_ERRNO',
     syscalls: [
@@ -265,7 +265,7 @@ test('conditions in a rule are ANDed (same index too); rules for one syscall are
         action: 'SCMP_ACT_ALLOW',
         args: [
           { index: 0, value: 10, op: 'SCMP_CMP_GE' },
-          { index: 0, value: 20, op: 'SCMP_CMP_LT' },
+          { index: 1, value: 20, op: 'SCMP_CMP_LT' },
           { index: 2, value: 0xff, valueTwo: 0x10, op: 'SCMP_CMP_MASKED_EQ' },
         ],
       },
@@ -275,9 +275,34 @@ test('conditions in a rule are ANDed (same index too); rules for one syscall are
   });
   assert.equal(run(f, NR.write, [15, 0, 0x110]), ALLOW);
   assert.equal(run(f, NR.write, [15, 0, 0x111]), LOG, 'first rule fails on arg2, third matches');
-  assert.equal(run(f, NR.write, [20, 0, 0x10]), ERRNO | 1);
+  assert.equal(run(f, NR.write, [15, 20, 0x10]), LOG, 'first rule fails on arg1');
   assert.equal(run(f, NR.write, [9, 0, 0x10]), ERRNO | 1);
   assert.equal(run(f, NR.write, [1]), TRAP);
+});
+
+test('a rule comparing one argument twice is split into ORed rules, as runc and crun add it', () => {
+  const f = compile({
+    defaultAction: 'SCMP_ACT_ALLOW',
+    syscalls: [
+      {
+        names: ['write'],
+        action: 'SCMP_ACT_ERRNO',
+        args: [
+          { index: 0, value: 1, op: 'SCMP_CMP_EQ' },
+          { index: 1, value: 10, op: 'SCMP_CMP_GE' },
+          { index: 1, value: 20, op: 'SCMP_CMP_LE' },
+        ],
+      },
+    ],
+  });
+  // Each comparison alone is enough, the one on arg0 included.
+  for (const args of [
+    [1, 15],
+    [0, 25],
+    [0, 5],
+    [1, 0],
+  ])
+    assert.equal(run(f, NR.write, args), ERRNO | 1, `${args}`);
 });
 
 test('an unconditional rule overrides conditional ones; rules with the default action are dropped', () => {
@@ -336,5 +361,5 @@ test('foreign arches are accepted and get no section; ARM has no table yet and g
     'aarch64',
   );
   assert.equal(run(f, 1, [], AUDIT_ARCH.AARCH64), ALLOW);
-  assert.equal(run(f, 1, [], AUDIT_ARCH.ARM), KILL_PROCESS);
+  assert.equal(run(f, 1, [], AUDIT_ARCH.ARM), KILL_THREAD);
 });

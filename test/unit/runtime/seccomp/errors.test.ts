@@ -65,11 +65,31 @@ test('errors name the field', () => {
     ],
     [
       { defaultAction: 'SCMP_ACT_NOTIFY' },
-      'linux.seccomp.defaultAction: action "SCMP_ACT_NOTIFY" is not supported',
+      'linux.seccomp.defaultAction: action "SCMP_ACT_NOTIFY" needs a seccomp agent at linux.seccomp.listenerPath',
     ],
     [
       { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_NOTIFY' }] },
-      'linux.seccomp.syscalls[0].action: action "SCMP_ACT_NOTIFY" is not supported',
+      'linux.seccomp.syscalls[0].action: action "SCMP_ACT_NOTIFY" needs a seccomp agent at linux.seccomp.listenerPath',
+    ],
+    [
+      {
+        defaultAction: 'SCMP_ACT_ERRNO',
+        listenerPath: '/run/agent.sock',
+        syscalls: [{ names: ['read'], action: 'SCMP_ACT_NOTIFY' }],
+      },
+      'linux.seccomp.syscalls[0].action: action "SCMP_ACT_NOTIFY" is not supported yet: berth-runtime cannot pass the listener to a seccomp agent',
+    ],
+    [
+      { defaultAction: 'SCMP_ACT_ALLOW', listenerMetadata: 'x' },
+      'linux.seccomp.listenerMetadata: is set without listenerPath',
+    ],
+    [
+      { defaultAction: 'SCMP_ACT_ALLOW', syscalls: {} as unknown as [] },
+      'linux.seccomp.syscalls: must be a list',
+    ],
+    [
+      { defaultAction: 'SCMP_ACT_ALLOW', syscalls: ['read'] as unknown as [] },
+      'linux.seccomp.syscalls[0]: must be an object',
     ],
     [{ defaultAction: '' }, 'linux.seccomp.defaultAction: must name an action'],
     [

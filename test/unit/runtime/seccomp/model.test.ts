@@ -54,20 +54,26 @@ function model(s: Seccomp, native: NativeArch, nr: number, arch: number, args: A
   const defaultRet = actionRet(s.defaultAction, s.defaultErrnoRet);
   const names = [native === 'x86_64' ? 'SCMP_ARCH_X86_64' : 'SCMP_ARCH_AARCH64', ...(s.architectures ?? [])];
   const listed = names.map((n) => ARCHES.get(n)).filter((a) => a?.table && a.token === arch);
-  if (!listed.length) return SECCOMP_RET.KILL_PROCESS;
+  if (!listed.length) return SECCOMP_RET.KILL_THREAD;
   let abi = listed[0]!;
   if (arch === AUDIT_ARCH.X86_64 && nr !== 0xffffffff) {
     const want = nr >= X32_SYSCALL_BIT ? 'SCMP_ARCH_X32' : 'SCMP_ARCH_X86_64';
     const hit = listed.find((a) => a!.name === want);
-    if (!hit) return SECCOMP_RET.KILL_PROCESS;
+    if (!hit) return SECCOMP_RET.KILL_THREAD;
     abi = hit;
   }
   const matches: { ret: number; conds: NonNullable<NonNullable<Seccomp['syscalls']>[number]['args']> }[] = [];
   for (const r of s.syscalls ?? []) {
     const ret = actionRet(r.action, r.errnoRet);
     if (ret === defaultRet) continue;
+    // An argument compared twice: each comparison is a rule of its own (runc, crun).
+    const args = r.args ?? [];
+    const split = new Set(args.map((a) => a.index)).size < args.length;
     for (const name of r.names) {
-      if (abi!.table!.get(name) === nr) matches.push({ ret, conds: r.args ?? [] });
+      if (abi!.table!.get(name) === nr) {
+        if (split) for (const a of args) matches.push({ ret, conds: [a] });
+        else matches.push({ ret, conds: args });
+      }
       const mux = MUX[name];
       if (arch === AUDIT_ARCH.I386 && mux && abi!.table!.get(mux[0]) === nr)
         matches.push({ ret, conds: [{ index: 0, op: 'SCMP_CMP_EQ', value: mux[1] }] });
