@@ -2,7 +2,6 @@
 // cgroup setup crun 1.8 needs here. Node processes run without NODE_EXTRA_CA_CERTS (this machine sets
 // it; users don't, and it adds ~75 ms to every Node start).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/base/package-root.js';
 
@@ -36,15 +35,7 @@ export function runtimes(work: string): Runtime[] {
   return found;
 }
 
-/** crun 1.8 refuses a hybrid host until every v1 hierarchy it knows is mounted (DESIGN.md). */
-export function mountMissingV1Hierarchies(): void {
-  for (const name of ['hugetlb', 'net_cls,net_prio', 'perf_event']) {
-    const dir = `/sys/fs/cgroup/${name}`;
-    if (existsSync(join(dir, 'cgroup.procs'))) continue;
-    mkdirSync(dir, { recursive: true });
-    spawnSync('mount', ['-t', 'cgroup', '-o', name, 'cgroup', dir]);
-  }
-}
+export { mountMissingV1Hierarchies } from '../test/fixtures/crun.js';
 
 /** The median of `xs`. */
 export function median(xs: number[]): number {

@@ -46,6 +46,24 @@ export const CAPABILITIES = [
   'CAP_CHECKPOINT_RESTORE',
 ] as const;
 
+/** Docker's default capability set (moby's oci/caps/defaults.go): what images are written against. */
+export const DOCKER_DEFAULT_CAPS: readonly string[] = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
 const CAP_INDEX = new Map<string, number>(CAPABILITIES.map((name, i) => [name, i]));
 
 /** The bit number of a capability name (`CAP_KILL` → 5), or undefined. */

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  containerCapabilities,
-  DOCKER_DEFAULT_CAPS,
-} from '../../../src/daemon/services/containers/capabilities.js';
+import { containerCapabilities } from '../../../src/daemon/services/containers/capabilities.js';
+import { DOCKER_DEFAULT_CAPS } from '../../../src/oci/linux.js';
 import {
   mountRequests,
   ociMount,

@@ -1,25 +1,7 @@
 // The capabilities of a docker container: Docker's default set (moby's caps.DefaultCapabilities), with
 // --cap-add and --cap-drop applied as moby's caps.TweakCapabilities does, or all of them when privileged.
 import { BerthError } from '../../../base/errors.js';
-import { CAPABILITIES } from '../../../oci/linux.js';
-
-/** Docker's default capabilities, the set images are written against. */
-export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+import { CAPABILITIES, DOCKER_DEFAULT_CAPS } from '../../../oci/linux.js';
 
 /** `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` all name CAP_NET_ADMIN; ALL stays ALL. */
 function normalise(name: string): string {

@@ -29,20 +29,5 @@ export const DOCKER_PROFILE_PATH = join(
 /** docker-default.json, parsed. */
 export const DOCKER_PROFILE = JSON.parse(readFileSync(DOCKER_PROFILE_PATH, 'utf8')) as DockerProfile;
 
-/** Docker's default capability set (moby oci/caps/defaults.go). */
-export const DOCKER_DEFAULT_CAPS: readonly string[] = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
+/** Docker's default capability set. */
+export { DOCKER_DEFAULT_CAPS } from '../../../../src/oci/linux.js';
