@@ -8,6 +8,8 @@ import { del } from '../src/runtime/commands/delete.js';
 import { featuresCommand } from '../src/runtime/commands/features.js';
 import { kill } from '../src/runtime/commands/kill.js';
 import { list } from '../src/runtime/commands/list.js';
+import { pause } from '../src/runtime/commands/pause.js';
+import { resume } from '../src/runtime/commands/resume.js';
 import { run } from '../src/runtime/commands/run.js';
 import { spec } from '../src/runtime/commands/spec.js';
 import { start } from '../src/runtime/commands/start.js';
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, Command> = {
   features: featuresCommand,
   kill,
   list,
+  pause,
+  resume,
   run,
   spec,
   start,
@@ -40,6 +44,8 @@ commands:
   features  show the enabled features
   kill      send a signal to the container's init process
   list      list containers started with the given root
+  pause     suspend all processes inside the container
+  resume    resume all processes that have been previously paused
   run       create and run a container
   spec      create a new specification file
   start     start a created container
