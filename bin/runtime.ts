@@ -14,6 +14,7 @@ import { run } from '../src/runtime/commands/run.js';
 import { spec } from '../src/runtime/commands/spec.js';
 import { start } from '../src/runtime/commands/start.js';
 import { state } from '../src/runtime/commands/state.js';
+import { update } from '../src/runtime/commands/update.js';
 import { logEntry, type RuntimeContext } from '../src/runtime/context.js';
 import { VERSION } from '../src/runtime/version.js';
 import { writeErr, writeOut } from '../src/base/stdio.js';
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   spec,
   start,
   state,
+  update,
 };
 
 const USAGE = `berth-runtime: a runc-compatible OCI runtime
@@ -50,6 +52,7 @@ commands:
   spec      create a new specification file
   start     start a created container
   state     output the state of a container
+  update    update container resource constraints
 
 global options:
   --root value        root directory for container state (default: "/run/berth-runtime")

@@ -8,4 +8,5 @@ export { cgroupExists, cgroupPids, createCgroups, destroyCgroups } from './manag
 export { resolveCgroupPaths, type CgroupPaths } from './paths.js';
 export { resourceWarnings } from './resources-v1.js';
 export { checkSystemdCgroup } from './systemd.js';
-export { checkResources } from './validate.js';
+export { mergeResources } from './merge.js';
+export { checkResources, isCpuList } from './validate.js';

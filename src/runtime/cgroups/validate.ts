@@ -50,6 +50,11 @@ function str(v: unknown, field: string, required = false): string | undefined {
 /** cpuset lists (cpuset(7) "List format"): `0-3,7`; empty means "leave as is". */
 const CPU_LIST = /^\s*(\d+(-\d+)?(\s*,\s*\d+(-\d+)?)*)?\s*$/;
 
+/** Whether `s` is a cpuset list (cpuset(7) "List format"). */
+export function isCpuList(s: string): boolean {
+  return CPU_LIST.test(s);
+}
+
 function checkDevices(v: unknown, field: string): void {
   array(v, field).forEach((d, i) => {
     const f = `${field}[${i}]`;
