@@ -5,6 +5,7 @@ import { OCI_VERSION } from '../src/oci/runtime-spec.js';
 import { parseArgs } from '../src/runtime/cli-args.js';
 import { create } from '../src/runtime/commands/create.js';
 import { del } from '../src/runtime/commands/delete.js';
+import { events } from '../src/runtime/commands/events.js';
 import { featuresCommand } from '../src/runtime/commands/features.js';
 import { kill } from '../src/runtime/commands/kill.js';
 import { list } from '../src/runtime/commands/list.js';
@@ -24,6 +25,7 @@ type Command = (ctx: RuntimeContext, argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   create,
   delete: del,
+  events,
   features: featuresCommand,
   kill,
   list,
@@ -43,6 +45,7 @@ usage: berth-runtime [global options] command [command options] [arguments...]
 commands:
   create    create a container
   delete    delete any resources held by the container
+  events    display container events such as OOM notifications, cpu, memory, and IO usage statistics
   features  show the enabled features
   kill      send a signal to the container's init process
   list      list containers started with the given root

@@ -10,3 +10,6 @@ export { resourceWarnings } from './resources-v1.js';
 export { checkSystemdCgroup } from './systemd.js';
 export { mergeResources } from './merge.js';
 export { checkResources, isCpuList } from './validate.js';
+export { watchOom, type OomWatcher } from './oom.js';
+export { containerStats } from './stats.js';
+export { eventLine, type Stats } from './stats-types.js';
