@@ -10,6 +10,7 @@ import { featuresCommand } from '../src/runtime/commands/features.js';
 import { kill } from '../src/runtime/commands/kill.js';
 import { list } from '../src/runtime/commands/list.js';
 import { pause } from '../src/runtime/commands/pause.js';
+import { ps } from '../src/runtime/commands/ps.js';
 import { resume } from '../src/runtime/commands/resume.js';
 import { run } from '../src/runtime/commands/run.js';
 import { spec } from '../src/runtime/commands/spec.js';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   kill,
   list,
   pause,
+  ps,
   resume,
   run,
   spec,
@@ -50,6 +52,7 @@ commands:
   kill      send a signal to the container's init process
   list      list containers started with the given root
   pause     suspend all processes inside the container
+  ps        display the processes running inside a container
   resume    resume all processes that have been previously paused
   run       create and run a container
   spec      create a new specification file
