@@ -31,7 +31,8 @@ import {
   thawCgroups,
   type CgroupPaths,
 } from './cgroups/index.js';
-import { warn, type RuntimeContext } from './context.js';
+import type { RuntimeContext } from './context.js';
+import { warn } from './context.js';
 import { launchInit, type InitHandle } from './init-process.js';
 import { buildPlan, type CgroupMountSource } from './plan/build.js';
 import { encodePlan } from './plan/encode.js';
@@ -222,9 +223,15 @@ const SIGKILL = 9;
  * `all` freezes the cgroup while it signals, so no process forks past the signal; a frozen process only
  * acts on a signal once thawed, so SIGKILL thaws a paused container, other signals leave it paused.
  */
-export async function signalContainer(rec: ContainerRecord, signal: number, all: boolean): Promise<void> {
+export function signalContainer(rec: ContainerRecord, signal: number, all: boolean): void {
   const paused = isFrozen(rec.cgroupPaths);
-  if (all && !paused) await freezeCgroups(rec.cgroupPaths).catch(() => undefined);
+  if (all && !paused) {
+    try {
+      freezeCgroups(rec.cgroupPaths);
+    } catch {
+      // No freezer: signal anyway, as runc does (it only warns).
+    }
+  }
   try {
     for (const pid of all ? cgroupPids(rec.cgroupPaths) : [rec.pid]) {
       try {

@@ -17,7 +17,12 @@ function freezerOf(paths: CgroupPaths): Freezer {
   return undefined;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks for `ms`: freezing is a short, blocking step of short-lived commands (kill --all calls it too). */
+function sleep(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
 
 function write(dir: string, file: string, value: string): void {
   try {
@@ -31,15 +36,15 @@ function write(dir: string, file: string, value: string): void {
  * v1: a cgroup whose tasks keep forking can stay FREEZING; runc's answer (fs/freezer.go) is to retry,
  * and now and then thaw, pause and start over. The numbers are runc's.
  */
-async function freezeV1(dir: string): Promise<void> {
+function freezeV1(dir: string): void {
   try {
     for (let i = 0; i < 1000; i++) {
       if (i % 50 === 49) {
         write(dir, 'freezer.state', 'THAWED');
-        await sleep(10);
+        sleep(10);
       }
       write(dir, 'freezer.state', 'FROZEN');
-      if (i % 25 === 24) await sleep(1);
+      if (i % 25 === 24) sleep(1);
       const state = (readCgroupFile(dir, 'freezer.state') ?? '').trim();
       if (state === 'FROZEN') return;
       if (state !== 'FREEZING')
@@ -58,13 +63,13 @@ async function freezeV1(dir: string): Promise<void> {
 }
 
 /** v2: cgroup.events reports "frozen 1" once the freeze has reached every task. */
-async function freezeV2(dir: string): Promise<void> {
+function freezeV2(dir: string): void {
   if (readCgroupFile(dir, 'cgroup.freeze') === undefined)
     throw new BerthError('FailedPrecondition', `cgroup: "${dir}" has no cgroup.freeze (needs Linux 5.2)`);
   write(dir, 'cgroup.freeze', '1');
   for (let i = 0; i < 1000; i++) {
     if (/^frozen 1$/m.test(readCgroupFile(dir, 'cgroup.events') ?? '')) return;
-    await sleep(10);
+    sleep(10);
   }
   write(dir, 'cgroup.freeze', '0');
   throw new BerthError('Unavailable', 'cgroup: timeout of 10s reached waiting for the cgroup to freeze');

@@ -14,6 +14,6 @@ export async function kill(ctx: RuntimeContext, argv: string[]): Promise<number>
   const rec = loadRecord(ctx.root, args[0]!);
   if (statusOf(ctx.root, rec) === 'stopped')
     throw new BerthError('FailedPrecondition', 'container not running');
-  await signalContainer(rec, signal, flags.all === true);
+  signalContainer(rec, signal, flags.all === true);
   return 0;
 }

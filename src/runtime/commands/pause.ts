@@ -14,6 +14,6 @@ export async function pause(ctx: RuntimeContext, argv: string[]): Promise<number
   const status = statusOf(ctx.root, rec);
   if (status !== 'running' && status !== 'created')
     throw new BerthError('FailedPrecondition', 'container not running');
-  await freezeCgroups(rec.cgroupPaths);
+  freezeCgroups(rec.cgroupPaths);
   return 0;
 }
