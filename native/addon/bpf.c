@@ -70,15 +70,16 @@ napi_value js_bpf_prog_load(napi_env env, napi_callback_info info)
   return throw_errno(env, saved, "bpf(BPF_PROG_LOAD)", log[0] ? log : NULL);
 }
 
-/* bpfProgAttach(targetFd, progFd, attachType, flags, replaceFd): BPF_PROG_ATTACH; replaceFd is used
- * with BPF_F_REPLACE (pass -1 otherwise). */
-napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info)
+/* BPF_PROG_ATTACH or BPF_PROG_DETACH: (targetFd, progFd, attachType[, flags, replaceFd]). */
+static napi_value attach_detach(napi_env env, napi_callback_info info, int cmd)
 {
+  int attach = cmd == BPF_PROG_ATTACH;
   napi_value argv[5];
-  int32_t target, prog, type, flags, replace;
-  if (get_args(env, info, 5, argv) < 0 || arg_int32(env, argv[0], "targetFd", &target) < 0 ||
-      arg_int32(env, argv[1], "progFd", &prog) < 0 || arg_int32(env, argv[2], "attachType", &type) < 0 ||
-      arg_int32(env, argv[3], "flags", &flags) < 0 || arg_int32(env, argv[4], "replaceFd", &replace) < 0)
+  int32_t target, prog, type, flags = 0, replace = -1;
+  if (get_args(env, info, attach ? 5 : 3, argv) < 0 || arg_int32(env, argv[0], "targetFd", &target) < 0 ||
+      arg_int32(env, argv[1], "progFd", &prog) < 0 || arg_int32(env, argv[2], "attachType", &type) < 0)
+    return NULL;
+  if (attach && (arg_int32(env, argv[3], "flags", &flags) < 0 || arg_int32(env, argv[4], "replaceFd", &replace) < 0))
     return NULL;
   union bpf_attr attr;
   memset(&attr, 0, sizeof attr);
@@ -88,27 +89,22 @@ napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info)
   attr.attach_flags = (uint32_t)flags;
   if (replace >= 0)
     attr.replace_bpf_fd = (uint32_t)replace;
-  if (sys_bpf(BPF_PROG_ATTACH, &attr) < 0)
-    return throw_errno(env, errno, "bpf(BPF_PROG_ATTACH)", NULL);
+  if (sys_bpf(cmd, &attr) < 0)
+    return throw_errno(env, errno, attach ? "bpf(BPF_PROG_ATTACH)" : "bpf(BPF_PROG_DETACH)", NULL);
   return NULL;
+}
+
+/* bpfProgAttach(targetFd, progFd, attachType, flags, replaceFd); replaceFd is used with BPF_F_REPLACE
+ * (pass -1 otherwise). */
+napi_value js_bpf_prog_attach(napi_env env, napi_callback_info info)
+{
+  return attach_detach(env, info, BPF_PROG_ATTACH);
 }
 
 /* bpfProgDetach(targetFd, progFd, attachType): BPF_PROG_DETACH of that one program. */
 napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info)
 {
-  napi_value argv[3];
-  int32_t target, prog, type;
-  if (get_args(env, info, 3, argv) < 0 || arg_int32(env, argv[0], "targetFd", &target) < 0 ||
-      arg_int32(env, argv[1], "progFd", &prog) < 0 || arg_int32(env, argv[2], "attachType", &type) < 0)
-    return NULL;
-  union bpf_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.target_fd = (uint32_t)target;
-  attr.attach_bpf_fd = (uint32_t)prog;
-  attr.attach_type = (uint32_t)type;
-  if (sys_bpf(BPF_PROG_DETACH, &attr) < 0)
-    return throw_errno(env, errno, "bpf(BPF_PROG_DETACH)", NULL);
-  return NULL;
+  return attach_detach(env, info, BPF_PROG_DETACH);
 }
 
 /* bpfProgQuery(targetFd, attachType) -> number[]: ids of the programs attached directly to the target. */

@@ -27,7 +27,8 @@ export interface ContainerRecord {
   owner: string;
   annotations: Record<string, string>;
   cgroupPaths: CgroupPaths;
-  /** The config as it was at create: later edits of config.json must not affect the container. */
+  /** The config as it was at create (later edits of config.json must not affect the container), with
+   *  linux.resources as `update` last left them. */
   spec: Spec;
 }
 
