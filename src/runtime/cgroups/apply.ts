@@ -60,6 +60,16 @@ function subsetFor(controller: string, res: Resources): Resources {
 /** A write that the kernel may refuse until a later one is done: a CFS period or burst that the old quota forbids. */
 const RETRIED_AFTER_QUOTA = new Set(['cpu.cfs_period_us', 'cpu.cfs_burst_us', 'cpu.max.burst']);
 
+/**
+ * `cgroup: write "<value>" to "<path>": <the kernel's words>` — the errno text without Node's code and
+ * syscall decoration ("EINVAL: invalid argument, write" → "invalid argument").
+ */
+export function cgroupWriteError(path: string, value: string, err: unknown): BerthError {
+  const text = messageOf(err);
+  const words = /^E[A-Z0-9]+: (.*?)(, \w+( '.*')?)?$/.exec(text)?.[1] ?? text;
+  return new BerthError('InvalidArgument', `cgroup: write "${value}" to "${path}": ${words}`);
+}
+
 function writeFailure(dir: string, w: CgroupWrite, err: unknown): BerthError {
   const code = (err as NodeJS.ErrnoException).code;
   if (w.file === 'memory.limit_in_bytes' && code === 'EBUSY') {
@@ -71,10 +81,7 @@ function writeFailure(dir: string, w: CgroupWrite, err: unknown): BerthError {
       `cgroup: unable to set memory limit to ${w.value} (current usage: ${usage}, peak usage: ${peak})`,
     );
   }
-  return new BerthError(
-    'InvalidArgument',
-    `cgroup: write "${w.value}" to "${join(dir, w.file)}": ${messageOf(err)}`,
-  );
+  return cgroupWriteError(join(dir, w.file), w.value, err);
 }
 
 /** Performs writes in order; see RETRIED_AFTER_QUOTA. `dirOf` maps a write to its directory. */

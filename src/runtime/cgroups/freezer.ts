@@ -4,8 +4,8 @@
 // every task has stopped). Both wait until the freeze is complete, as runc does.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BerthError, messageOf } from '../../base/errors.js';
-import { readCgroupFile } from './apply.js';
+import { BerthError } from '../../base/errors.js';
+import { cgroupWriteError, readCgroupFile } from './apply.js';
 import type { CgroupPaths } from './paths.js';
 
 /** Which freezer a container's cgroups offer. */
@@ -28,7 +28,7 @@ function write(dir: string, file: string, value: string): void {
   try {
     writeFileSync(join(dir, file), value);
   } catch (err) {
-    throw new BerthError('Internal', `cgroup: write "${value}" to "${join(dir, file)}": ${messageOf(err)}`);
+    throw cgroupWriteError(join(dir, file), value, err);
   }
 }
 

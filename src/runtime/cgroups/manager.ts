@@ -2,10 +2,10 @@
 // lists the processes in them.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { BerthError, messageOf } from '../../base/errors.js';
+import { BerthError } from '../../base/errors.js';
 import type { Resources } from '../../oci/runtime-spec.js';
 import type { CgroupDir } from '../plan/build.js';
-import { applyResources, readCgroupFile } from './apply.js';
+import { applyResources, cgroupWriteError, readCgroupFile } from './apply.js';
 import type { Layout } from './layout.js';
 import type { CgroupPaths } from './paths.js';
 
@@ -80,10 +80,7 @@ function inheritCpuset(created: string[]): void {
       try {
         writeFileSync(join(dir, file), value);
       } catch (err) {
-        throw new BerthError(
-          'InvalidArgument',
-          `cgroup: write "${value}" to "${join(dir, file)}": ${messageOf(err)}`,
-        );
+        throw cgroupWriteError(join(dir, file), value, err);
       }
     }
   }

@@ -3,7 +3,7 @@
 // pids.max, an OOM kill under a tiny memory limit. Bad settings fail create with the field named and
 // nothing left behind.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Resources } from '../../../src/oci/runtime-spec.js';
@@ -77,6 +77,39 @@ describe('cgroup resources', { skip: skipUnlessRoot }, () => {
         const pid = readCgroup(id, 'cpuset', 'cgroup.procs').split('\n')[0]!;
         assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /^Cpus_allowed_list:\s+0$/m);
       },
+    );
+  });
+
+  test('cpu realtime runtime: granted inside a parent with a budget, refused without one', async () => {
+    // A group's rt_runtime must fit in its parent's (sched-rt-group.rst): give a private parent 20 ms/s.
+    const parent = `berth-rt-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    mkdirSync(join('/sys/fs/cgroup/cpu', parent));
+    try {
+      writeFileSync(join('/sys/fs/cgroup/cpu', parent, 'cpu.rt_runtime_us'), '20000');
+      const c = await startContainer(rt, SLEEP, (s) => {
+        s.linux!.cgroupsPath = `/${parent}/rt`;
+        s.linux!.resources = { cpu: { realtimePeriod: 1000000, realtimeRuntime: 10000 } };
+      });
+      try {
+        const dir = join('/sys/fs/cgroup/cpu', parent, 'rt');
+        assert.equal(readFileSync(join(dir, 'cpu.rt_runtime_us'), 'utf8').trim(), '10000');
+        assert.equal(readFileSync(join(dir, 'cpu.rt_period_us'), 'utf8').trim(), '1000000');
+      } finally {
+        await removeContainer(rt, c);
+      }
+    } finally {
+      for (const h of readdirSync('/sys/fs/cgroup')) {
+        try {
+          rmdirSync(join('/sys/fs/cgroup', h, parent));
+        } catch {
+          // not made in this hierarchy
+        }
+      }
+    }
+    const r = await create({ cpu: { realtimeRuntime: 10000 } });
+    assert.match(
+      r.stderr,
+      /^runtime: cgroup: write "10000" to "[^"]+\/cpu.rt_runtime_us": invalid argument\n$/,
     );
   });
 
