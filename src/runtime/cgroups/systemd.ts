@@ -1,7 +1,7 @@
 // The systemd form of linux.cgroupsPath, `slice:prefix:name` (runc's --systemd-cgroup convention,
 // libcontainer/specconv and cgroups/systemd/common.go), parsed and validated. Berth has no systemd
-// (D-Bus) driver: where systemd runs, the unit would be `<prefix>-<name>.scope` in `<slice>`; here the
-// form is checked and the container refused with a clear word when systemd is not running.
+// (D-Bus) driver: the unit would be `<prefix>-<name>.scope` in `<slice>`; the form is checked and the
+// container refused with a clear word (systemd not running, or the driver not implemented).
 import { existsSync } from 'node:fs';
 import { BerthError, invalid } from '../../base/errors.js';
 
@@ -62,14 +62,21 @@ export function systemdRunning(): boolean {
   return existsSync('/run/systemd/system');
 }
 
-/** Validates the systemd form, then refuses when there is no systemd to create the unit. */
-export function checkSystemdCgroup(cgroupsPath: string | undefined, id: string): SystemdCgroup {
+/**
+ * Validates the systemd form, then refuses: without systemd there is nobody to create the unit, and with
+ * it Berth would need the D-Bus driver (transient scopes), which it does not have. Either way the
+ * message says which unit was asked for and what to use instead.
+ */
+export function checkSystemdCgroup(cgroupsPath: string | undefined, id: string): never {
   const parsed = parseSystemdCgroupsPath(cgroupsPath, id);
+  const what = `cannot create unit "${parsed.unit}" in "${parsed.slice}"`;
   if (!systemdRunning())
     throw new BerthError(
       'FailedPrecondition',
-      `--systemd-cgroup: systemd is not running on this host (cannot create unit "${parsed.unit}" in ` +
-        `"${parsed.slice}"); use the default cgroupfs driver`,
+      `--systemd-cgroup: systemd is not running on this host (${what}); use the default cgroupfs driver`,
     );
-  return parsed;
+  throw new BerthError(
+    'FailedPrecondition',
+    `--systemd-cgroup: the systemd cgroup driver is not implemented (${what}); use the default cgroupfs driver`,
+  );
 }
