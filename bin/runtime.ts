@@ -5,14 +5,19 @@ import { OCI_VERSION } from '../src/oci/runtime-spec.js';
 import { parseArgs } from '../src/runtime/cli-args.js';
 import { create } from '../src/runtime/commands/create.js';
 import { del } from '../src/runtime/commands/delete.js';
+import { events } from '../src/runtime/commands/events.js';
 import { exec } from '../src/runtime/commands/exec.js';
 import { featuresCommand } from '../src/runtime/commands/features.js';
 import { kill } from '../src/runtime/commands/kill.js';
 import { list } from '../src/runtime/commands/list.js';
+import { pause } from '../src/runtime/commands/pause.js';
+import { ps } from '../src/runtime/commands/ps.js';
+import { resume } from '../src/runtime/commands/resume.js';
 import { run } from '../src/runtime/commands/run.js';
 import { spec } from '../src/runtime/commands/spec.js';
 import { start } from '../src/runtime/commands/start.js';
 import { state } from '../src/runtime/commands/state.js';
+import { update } from '../src/runtime/commands/update.js';
 import { logEntry, type RuntimeContext } from '../src/runtime/context.js';
 import { VERSION } from '../src/runtime/version.js';
 import { writeErr, writeOut } from '../src/base/stdio.js';
@@ -22,14 +27,19 @@ type Command = (ctx: RuntimeContext, argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   create,
   delete: del,
+  events,
   exec,
   features: featuresCommand,
   kill,
   list,
+  pause,
+  ps,
+  resume,
   run,
   spec,
   start,
   state,
+  update,
 };
 
 const USAGE = `berth-runtime: a runc-compatible OCI runtime
@@ -39,14 +49,19 @@ usage: berth-runtime [global options] command [command options] [arguments...]
 commands:
   create    create a container
   delete    delete any resources held by the container
+  events    display container events such as OOM notifications, cpu, memory, and IO usage statistics
   exec      execute a new process inside the container
   features  show the enabled features
   kill      send a signal to the container's init process
   list      list containers started with the given root
+  pause     suspend all processes inside the container
+  ps        display the processes running inside a container
+  resume    resume all processes that have been previously paused
   run       create and run a container
   spec      create a new specification file
   start     start a created container
   state     output the state of a container
+  update    update container resource constraints
 
 global options:
   --root value        root directory for container state (default: "/run/berth-runtime")

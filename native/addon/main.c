@@ -5,8 +5,10 @@
 #include "addon.h"
 
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/xattr.h>
 
@@ -32,6 +34,12 @@ static const struct {
   { "pipe", js_pipe },
   { "spawn", js_spawn },
   { "waitpid", js_waitpid },
+  { "bpfProgLoad", js_bpf_prog_load },
+  { "bpfProgAttach", js_bpf_prog_attach },
+  { "bpfProgDetach", js_bpf_prog_detach },
+  { "bpfProgQuery", js_bpf_prog_query },
+  { "bpfProgGetFdById", js_bpf_prog_get_fd_by_id },
+  { "eventfd", js_eventfd },
 };
 
 #define C(x) { #x, (int64_t)(x) }
@@ -53,6 +61,10 @@ static const struct {
   C(RESOLVE_IN_ROOT), C(RESOLVE_CACHED), C(AT_FDCWD), C(O_PATH), C(O_CLOEXEC),
   /* lsetxattr(2) flags */
   C(XATTR_CREATE), C(XATTR_REPLACE),
+  /* bpf(2): the cgroup device program type, its attach type and attach flags */
+  C(BPF_PROG_TYPE_CGROUP_DEVICE), C(BPF_CGROUP_DEVICE), C(BPF_F_ALLOW_MULTI), C(BPF_F_REPLACE),
+  /* eventfd(2) flags */
+  C(EFD_NONBLOCK),
 };
 #undef C
 

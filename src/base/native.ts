@@ -80,6 +80,18 @@ export interface Native {
   waitpid(pid: number, nohang: false): number;
   /** waitpid(2) with WNOHANG: null while the child runs. */
   waitpid(pid: number, nohang: true): number | null;
+  /** bpf(2) BPF_PROG_LOAD of `insns` (8-byte struct bpf_insn each) → fd; a refusal carries the verifier's log. */
+  bpfProgLoad(type: number, insns: Uint8Array, license: string): number;
+  /** bpf(2) BPF_PROG_ATTACH of progFd to targetFd (a cgroup directory); replaceFd (or -1) with BPF_F_REPLACE. */
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number, replaceFd: number): void;
+  /** bpf(2) BPF_PROG_DETACH of one program from targetFd. */
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
+  /** bpf(2) BPF_PROG_QUERY: ids of the programs attached to targetFd itself for attachType. */
+  bpfProgQuery(targetFd: number, attachType: number): number[];
+  /** bpf(2) BPF_PROG_GET_FD_BY_ID → fd of a loaded program. */
+  bpfProgGetFdById(id: number): number;
+  /** eventfd(2) → fd (EFD_CLOEXEC always; flags may add EFD_NONBLOCK). Read 8 bytes for the counter. */
+  eventfd(initval: number, flags: number): number;
 
   // mount(2) flags
   readonly MS_RDONLY: number;
@@ -126,6 +138,13 @@ export interface Native {
   // lsetxattr(2) flags
   readonly XATTR_CREATE: number;
   readonly XATTR_REPLACE: number;
+  // bpf(2): cgroup device programs
+  readonly BPF_PROG_TYPE_CGROUP_DEVICE: number;
+  readonly BPF_CGROUP_DEVICE: number;
+  readonly BPF_F_ALLOW_MULTI: number;
+  readonly BPF_F_REPLACE: number;
+  // eventfd(2)
+  readonly EFD_NONBLOCK: number;
 }
 
 let loaded: Native | undefined;

@@ -89,31 +89,68 @@ export interface DeviceRule {
   access?: string;
 }
 
-/** `linux.resources` (applied by the cgroups module). */
+/** One of `linux.resources.blockIO.weightDevice`. */
+export interface WeightDevice {
+  major: number;
+  minor: number;
+  weight?: number;
+  leafWeight?: number;
+}
+
+/** One of the `linux.resources.blockIO.throttle*Device` arrays. */
+export interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
+}
+
+/** `linux.resources.memory` (config-linux.md "Memory"); -1 means unlimited. */
+export interface MemoryResources {
+  limit?: number;
+  reservation?: number;
+  swap?: number;
+  kernel?: number;
+  kernelTCP?: number;
+  swappiness?: number;
+  disableOOMKiller?: boolean;
+  useHierarchy?: boolean;
+  checkBeforeUpdate?: boolean;
+}
+
+/** `linux.resources.cpu` (config-linux.md "CPU"). */
+export interface CpuResources {
+  shares?: number;
+  quota?: number;
+  burst?: number;
+  period?: number;
+  realtimeRuntime?: number;
+  realtimePeriod?: number;
+  cpus?: string;
+  mems?: string;
+  idle?: number;
+}
+
+/** `linux.resources.blockIO` (config-linux.md "Block IO"). */
+export interface BlockIO {
+  weight?: number;
+  leafWeight?: number;
+  weightDevice?: WeightDevice[];
+  throttleReadBpsDevice?: ThrottleDevice[];
+  throttleWriteBpsDevice?: ThrottleDevice[];
+  throttleReadIOPSDevice?: ThrottleDevice[];
+  throttleWriteIOPSDevice?: ThrottleDevice[];
+}
+
+/** `linux.resources` (applied by the cgroups module, which validates it). */
 export interface Resources {
   devices?: DeviceRule[];
-  memory?: {
-    limit?: number;
-    reservation?: number;
-    swap?: number;
-    kernel?: number;
-    swappiness?: number;
-    disableOOMKiller?: boolean;
-  };
-  cpu?: {
-    shares?: number;
-    quota?: number;
-    period?: number;
-    realtimeRuntime?: number;
-    realtimePeriod?: number;
-    cpus?: string;
-    mems?: string;
-    idle?: number;
-  };
+  memory?: MemoryResources;
+  cpu?: CpuResources;
   pids?: { limit: number };
-  blockIO?: Record<string, unknown>;
+  blockIO?: BlockIO;
   hugepageLimits?: { pageSize: string; limit: number }[];
-  network?: Record<string, unknown>;
+  network?: { classID?: number; priorities?: { name: string; priority: number }[] };
+  rdma?: Record<string, { hcaHandles?: number; hcaObjects?: number }>;
   unified?: Record<string, string>;
 }
 

@@ -16,16 +16,22 @@ import { BerthError, messageOf, wrap } from '../base/errors.js';
 import { native } from '../base/native.js';
 import type { Spec } from '../oci/runtime-spec.js';
 import { validateSpec } from '../oci/validate.js';
-import { deviceRules } from './cgroups/devices.js';
-import { hostLayout } from './cgroups/layout.js';
 import {
   cgroupPids,
+  checkResources,
+  checkSystemdCgroup,
   createCgroups,
   destroyCgroups,
+  deviceRules,
+  freezeCgroups,
+  hostLayout,
+  isFrozen,
   resolveCgroupPaths,
+  resourceWarnings,
+  thawCgroups,
   type CgroupPaths,
-} from './cgroups/manager.js';
-import type { RuntimeContext } from './context.js';
+} from './cgroups/index.js';
+import { warn, type RuntimeContext } from './context.js';
 import { runPoststart, runPoststop } from './hooks.js';
 import { launchInit, type InitHandle } from './init-process.js';
 import { buildPlan, type CgroupMountSource } from './plan/build.js';
@@ -113,8 +119,12 @@ export async function createContainer(
     );
   const rootfs = resolve(bundle, spec.root!.path);
   if (!existsSync(rootfs)) throw new BerthError('InvalidArgument', `root.path: "${rootfs}" does not exist`);
-  if (ctx.systemdCgroup && !existsSync('/run/systemd/system'))
-    throw new BerthError('FailedPrecondition', '--systemd-cgroup: systemd is not running on this host');
+  if (ctx.systemdCgroup) checkSystemdCgroup(spec.linux?.cgroupsPath, id);
+  const resources = {
+    ...checkResources(spec.linux?.resources, 'linux.resources'),
+    devices: deviceRules(spec.linux),
+  };
+  for (const w of resourceWarnings(resources)) warn(ctx, w);
 
   const dir = makeStateDir(ctx.root, id);
   let pid = 0;
@@ -128,7 +138,6 @@ export async function createContainer(
     chmodSync(fifo, 0o622);
     const layout = hostLayout();
     cgroupPaths = resolveCgroupPaths(spec.linux?.cgroupsPath, id, layout);
-    const resources = { ...spec.linux?.resources, devices: deviceRules(spec.linux) };
     const cgroups = createCgroups(cgroupPaths, resources, layout);
     cgroupsMade = true;
     const planned = buildPlan({
@@ -246,15 +255,32 @@ function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-/** Sends `signal` to the container's process (or, with `all`, to every process in its cgroup). */
+const SIGKILL = 9;
+
+/**
+ * Sends `signal` to the container's process (or, with `all`, to every process in its cgroup). As runc:
+ * `all` freezes the cgroup while it signals, so no process forks past the signal; a frozen process only
+ * acts on a signal once thawed, so SIGKILL thaws a paused container, other signals leave it paused.
+ */
 export function signalContainer(rec: ContainerRecord, signal: number, all: boolean): void {
-  const pids = all ? cgroupPids(rec.cgroupPaths) : [rec.pid];
-  for (const pid of pids) {
+  const paused = isFrozen(rec.cgroupPaths);
+  if (all && !paused) {
     try {
-      process.kill(pid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw wrap(err, `kill ${pid}`);
+      freezeCgroups(rec.cgroupPaths);
+    } catch {
+      // No freezer: signal anyway, as runc does (it only warns).
     }
+  }
+  try {
+    for (const pid of all ? cgroupPids(rec.cgroupPaths) : [rec.pid]) {
+      try {
+        process.kill(pid, signal);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw wrap(err, `kill ${pid}`);
+      }
+    }
+  } finally {
+    if ((all && !paused) || signal === SIGKILL) thawCgroups(rec.cgroupPaths);
   }
 }
 
@@ -269,6 +295,8 @@ export async function killAndWait(pid: number, paths: CgroupPaths, startTime?: s
       // already gone
     }
   }
+  // A frozen process dies of SIGKILL only once thawed (v1 freezer): a paused container must go too.
+  thawCgroups(paths);
   for (let i = 0; i < 2000 && isAlive(pid, start); i++) await new Promise((r) => setTimeout(r, 5));
   for (let i = 0; i < 200 && cgroupPids(paths).length > 0; i++) await new Promise((r) => setTimeout(r, 5));
 }

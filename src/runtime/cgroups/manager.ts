@@ -1,38 +1,13 @@
-// Creates, fills and removes a container's cgroups with the cgroupfs driver, on v1, v2 and hybrid hosts.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { BerthError, invalid, messageOf } from '../../base/errors.js';
+// Creates and removes a container's cgroups with the cgroupfs driver, on v1, v2 and hybrid hosts, and
+// lists the processes in them.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { BerthError } from '../../base/errors.js';
 import type { Resources } from '../../oci/runtime-spec.js';
 import type { CgroupDir } from '../plan/build.js';
-import { parseProcCgroup, type Layout } from './layout.js';
-import { v1Writes, v2Writes } from './resources.js';
-
-/** Hierarchy key (`memory`, `cpu`, `name=systemd`, or '' for cgroup2) → the container's directory. */
-export type CgroupPaths = Record<string, string>;
-
-/** The container's cgroup directories for `cgroupsPath` (absolute, or relative to the runtime's own cgroup). */
-export function resolveCgroupPaths(
-  cgroupsPath: string | undefined,
-  id: string,
-  layout: Layout,
-  own: Map<string, string> = parseProcCgroup(readFileSync('/proc/self/cgroup', 'utf8')),
-): CgroupPaths {
-  const path = cgroupsPath && cgroupsPath !== '' ? cgroupsPath : `/${id}`;
-  const paths: CgroupPaths = {};
-  const at = (key: string, mountpoint: string): string =>
-    path.startsWith('/') ? join(mountpoint, path) : join(mountpoint, own.get(key) ?? '/', path);
-  for (const h of layout.v1) {
-    const key = h.controllers.join(',');
-    paths[key] = at(h.controllers[0]!, h.mountpoint);
-  }
-  if (layout.v2) paths[''] = at('', layout.v2.mountpoint);
-  return paths;
-}
-
-/** Which hierarchy key holds a v1 controller. */
-function keyOf(paths: CgroupPaths, controller: string): string | undefined {
-  return Object.keys(paths).find((k) => k.split(',').includes(controller));
-}
+import { applyResources, cgroupWriteError, readCgroupFile } from './apply.js';
+import type { Layout } from './layout.js';
+import type { CgroupPaths } from './paths.js';
 
 /** Creates the directories and applies `resources`; returns the directories to join. */
 export function createCgroups(
@@ -44,6 +19,7 @@ export function createCgroups(
   try {
     for (const [key, dir] of Object.entries(paths)) {
       const missing = missingAncestors(dir);
+      if (key === '' && layout.v2) enableControllers(layout.v2.mountpoint, dir);
       mkdirSync(dir, { recursive: true });
       made.push(...missing);
       if (key.split(',').includes('cpuset')) inheritCpuset(missing);
@@ -56,43 +32,40 @@ export function createCgroups(
   return Object.entries(paths).map(([key, path]) => ({ path, version: key === '' ? 2 : 1 }));
 }
 
-/** Writes `resources` into existing cgroups (create and `update`). */
-export function applyResources(paths: CgroupPaths, resources: Resources | undefined, layout: Layout): void {
-  if (layout.unifiedOnly) {
-    for (const w of v2Writes(resources)) writeCgroupFile(paths[''] ?? '', w.file, w.value);
-    return;
-  }
-  for (const w of v1Writes(resources)) {
-    const key = keyOf(paths, w.controller);
-    if (key === undefined) {
-      // On a hybrid host a controller missing from v1 may live in the cgroup2 mount.
-      const v2 = v2Writes(resources).find((x) => x.file.startsWith(`${w.controller}.`));
-      if (paths[''] !== undefined && v2) {
-        writeCgroupFile(paths[''], v2.file, v2.value);
-        continue;
-      }
-      throw invalid('linux.resources', `the ${w.controller} cgroup controller is not available on this host`);
-    }
-    writeCgroupFile(paths[key]!, w.file, w.value);
-  }
-}
-
-function writeCgroupFile(dir: string, file: string, value: string): void {
-  try {
-    writeFileSync(join(dir, file), value);
-  } catch (err) {
-    throw new BerthError(
-      'InvalidArgument',
-      `cgroup: write "${value}" to "${join(dir, file)}": ${messageOf(err)}`,
-    );
-  }
-}
-
 /** `dir` and those of its ancestors that do not exist yet, outermost first. */
 function missingAncestors(dir: string): string[] {
   const missing: string[] = [];
   for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
   return missing;
+}
+
+/**
+ * cgroup2 offers a controller's files in a cgroup only when its parent lists the controller in
+ * cgroup.subtree_control (cgroup-v2.rst "Enabling and Disabling"): enable every available one on each
+ * level above the container, as runc does. Levels are created as we go; refusals (a controller a
+ * delegated subtree may not enable) are left for the write that needs it to report.
+ */
+function enableControllers(mountpoint: string, dir: string): void {
+  const available = (readCgroupFile(mountpoint, 'cgroup.controllers') ?? '').split(/\s+/).filter(Boolean);
+  if (available.length === 0) return;
+  let level = mountpoint;
+  for (const part of relative(mountpoint, dirname(dir)).split('/').filter(Boolean).concat([''])) {
+    const line = available.map((c) => `+${c}`).join(' ');
+    try {
+      writeFileSync(join(level, 'cgroup.subtree_control'), line);
+    } catch {
+      for (const c of available) {
+        try {
+          writeFileSync(join(level, 'cgroup.subtree_control'), `+${c}`);
+        } catch {
+          // not delegated here
+        }
+      }
+    }
+    if (part === '') break;
+    level = join(level, part);
+    if (!existsSync(level)) mkdirSync(level);
+  }
 }
 
 /**
@@ -104,20 +77,46 @@ function inheritCpuset(created: string[]): void {
     for (const file of ['cpuset.cpus', 'cpuset.mems']) {
       if (readFileSync(join(dir, file), 'utf8').trim() !== '') continue;
       const value = readFileSync(join(dirname(dir), file), 'utf8').trim();
-      writeCgroupFile(dir, file, value);
+      try {
+        writeFileSync(join(dir, file), value);
+      } catch (err) {
+        throw cgroupWriteError(join(dir, file), value, err);
+      }
     }
   }
 }
 
-/** Pids in the container's cgroups. */
-export function cgroupPids(paths: CgroupPaths): number[] {
-  const dir = paths.pids ?? paths[''] ?? Object.values(paths)[0];
-  if (!dir) return [];
+/** The directory whose cgroup.procs best lists the container's processes. */
+function procsDir(paths: CgroupPaths): string | undefined {
+  return paths.pids ?? paths.freezer ?? paths.memory ?? paths[''] ?? Object.values(paths)[0];
+}
+
+/** Pids in a cgroup directory and every cgroup below it (runc's GetAllPids), in no particular order. */
+function pidsUnder(dir: string, out: number[]): void {
+  const text = readCgroupFile(dir, 'cgroup.procs');
+  if (text === undefined) return;
+  for (const line of text.split('\n')) if (line) out.push(Number(line));
+  let entries;
   try {
-    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return [];
+    return;
   }
+  for (const e of entries) if (e.isDirectory()) pidsUnder(join(dir, e.name), out);
+}
+
+/** Pids in the container's cgroups, including any sub-cgroups it made. */
+export function cgroupPids(paths: CgroupPaths): number[] {
+  const dir = procsDir(paths);
+  const out: number[] = [];
+  if (dir) pidsUnder(dir, out);
+  return out;
+}
+
+/** Whether the container's cgroup still exists. */
+export function cgroupExists(paths: CgroupPaths): boolean {
+  const dir = procsDir(paths);
+  return dir !== undefined && existsSync(dir);
 }
 
 function tryRmdir(dir: string): boolean {
@@ -129,11 +128,23 @@ function tryRmdir(dir: string): boolean {
   }
 }
 
+/** Removes `dir` after the cgroups the container made below it, deepest first. */
+function removeTree(dir: string): boolean {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return tryRmdir(dir);
+  }
+  for (const e of entries) if (e.isDirectory()) removeTree(join(dir, e.name));
+  return tryRmdir(dir);
+}
+
 /** Removes the container's cgroup directories; they must be empty of processes. */
 export async function destroyCgroups(paths: CgroupPaths): Promise<void> {
   // A just-killed process can keep its cgroup busy for a moment after it is reaped.
   for (let attempt = 0; attempt < 50; attempt++) {
-    const left = Object.values(paths).filter((dir) => !tryRmdir(dir));
+    const left = Object.values(paths).filter((dir) => !removeTree(dir));
     if (left.length === 0) return;
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -7,7 +7,7 @@ import { atomicWriteFileSync } from '../../base/atomic-write.js';
 import { BerthError, invalid, messageOf, wrap } from '../../base/errors.js';
 import { writeErr } from '../../base/stdio.js';
 import type { Process } from '../../oci/runtime-spec.js';
-import type { CgroupPaths } from '../cgroups/manager.js';
+import type { CgroupPaths } from '../cgroups/index.js';
 import { expectArgs, parseArgs, type FlagSpec } from '../cli-args.js';
 import { logEntry, type RuntimeContext } from '../context.js';
 import { launchInit, SignalForwarder, waitForeground } from '../init-process.js';

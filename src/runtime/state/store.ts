@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { atomicWriteFileSync } from '../../base/atomic-write.js';
 import { BerthError } from '../../base/errors.js';
 import { OCI_VERSION, type Spec, type State } from '../../oci/runtime-spec.js';
-import type { CgroupPaths } from '../cgroups/manager.js';
+import { isFrozen, type CgroupPaths } from '../cgroups/index.js';
 import { isAlive } from './proc.js';
 
 /** What berth-runtime remembers about a container. */
@@ -27,7 +27,8 @@ export interface ContainerRecord {
   owner: string;
   annotations: Record<string, string>;
   cgroupPaths: CgroupPaths;
-  /** The config as it was at create: later edits of config.json must not affect the container. */
+  /** The config as it was at create (later edits of config.json must not affect the container), with
+   *  linux.resources as `update` last left them. */
   spec: Spec;
 }
 
@@ -110,23 +111,13 @@ export function removeStateDir(root: string, id: string): void {
   rmdirSync(dir);
 }
 
-/** The container's status, derived from the live process, the exec fifo and the freezer. */
+/** The container's status, derived from the live process, the freezer and the exec fifo. */
 export function statusOf(root: string, rec: ContainerRecord): Status {
   if (!rec.pid || !isAlive(rec.pid, rec.startTime)) return 'stopped';
-  if (existsSync(join(stateDir(root, rec.id), 'exec.fifo'))) return 'created';
+  // runc's order: a frozen container is "paused" even before start (runc pauses created containers too).
   if (isFrozen(rec.cgroupPaths)) return 'paused';
+  if (existsSync(join(stateDir(root, rec.id), 'exec.fifo'))) return 'created';
   return 'running';
-}
-
-function isFrozen(paths: CgroupPaths): boolean {
-  try {
-    if (paths.freezer) return readFileSync(join(paths.freezer, 'freezer.state'), 'utf8').trim() === 'FROZEN';
-    if (paths[''] !== undefined && !paths.freezer && Object.keys(paths).length === 1)
-      return readFileSync(join(paths[''], 'cgroup.freeze'), 'utf8').trim() === '1';
-  } catch {
-    // No freezer file: the cgroup is gone, so nothing is frozen.
-  }
-  return false;
 }
 
 /** The OCI state JSON of a container (runtime.md "State"), with runc's extra fields. */
