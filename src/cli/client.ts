@@ -34,7 +34,8 @@ export interface Reply {
 
 /** An API client bound to one daemon address. */
 export class Client {
-  private readonly target: Pick<RequestOptions, 'socketPath' | 'host' | 'port'>;
+  /** Where requests go: a unix socket path, or a TCP host and port. */
+  readonly target: Pick<RequestOptions, 'socketPath' | 'host' | 'port'>;
 
   constructor(readonly host: string) {
     if (host.startsWith('unix://')) this.target = { socketPath: host.slice('unix://'.length) };
@@ -91,7 +92,8 @@ export class Client {
     return JSON.parse((await this.call('GET', path)).body.toString('utf8')) as T;
   }
 
-  private unreachable(err: NodeJS.ErrnoException): BerthError {
+  /** The error for a daemon that cannot be reached, saying how to start one. */
+  unreachable(err: NodeJS.ErrnoException): BerthError {
     if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')
       return new BerthError(
         'Unavailable',

@@ -1,6 +1,8 @@
 // What a route handler gets: the request, its path parameters and query, the negotiated API version, and
 // helpers that write responses the way moby's httputils does (JSON bodies, 204s, streamed JSON messages).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BerthError } from '../base/errors.js';
 
 /** An API version as a comparable number pair. */
@@ -9,6 +11,13 @@ export interface ApiVersion {
   minor: number;
   /** "1.41". */
   text: string;
+}
+
+/** The raw connection of a request that asked to upgrade it (`Connection: Upgrade`, `Upgrade: tcp`). */
+export interface Upgrade {
+  socket: Duplex;
+  /** Bytes the client sent after the request head, already read off the socket. */
+  head: Buffer;
 }
 
 /** One request being served. */
@@ -23,6 +32,7 @@ export class ApiContext {
     url: URL,
     /** The version the client asked for in the path, or the server's own. */
     readonly version: ApiVersion,
+    private readonly upgrade?: Upgrade,
   ) {
     this.query = url.searchParams;
   }
@@ -102,6 +112,34 @@ export class ApiContext {
   status(status: number): void {
     this.res.writeHead(status);
     this.res.end();
+  }
+
+  /**
+   * Takes over the connection for a raw stream, as moby's hijack does: answers 101 with the raw-stream
+   * content type and returns the socket (what the client sent early is pushed back onto it). Only a
+   * request that asked to upgrade can be hijacked; docker's clients all ask.
+   */
+  hijack(contentType = 'application/vnd.docker.raw-stream'): Duplex {
+    if (!this.upgrade)
+      throw new BerthError(
+        'InvalidArgument',
+        'this endpoint needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)',
+      );
+    const { socket, head } = this.upgrade;
+    const headers = [
+      'HTTP/1.1 101 UPGRADED',
+      `Content-Type: ${contentType}`,
+      'Connection: Upgrade',
+      'Upgrade: tcp',
+    ];
+    for (const name of ['Api-Version', 'Docker-Experimental', 'Ostype', 'Server']) {
+      const v = this.res.getHeader(name);
+      if (v !== undefined) headers.push(`${name}: ${String(v)}`);
+    }
+    this.res.detachSocket(socket as Socket);
+    socket.write(headers.join('\r\n') + '\r\n\r\n');
+    if (head.length) socket.unshift(head);
+    return socket;
   }
 
   /**

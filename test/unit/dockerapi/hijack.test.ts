@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Logger } from '../../../src/base/log.js';
+import { Client } from '../../../src/cli/client.js';
+import { hijack } from '../../../src/cli/hijack.js';
+import { Router } from '../../../src/dockerapi/router.js';
+import { createApiServer } from '../../../src/dockerapi/server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-hijack-'));
+const socket = join(dir, 'api.sock');
+const router = new Router()
+  .add('POST', '/echo', (ctx) => {
+    // Upper-cases what it is sent, until the client ends its side.
+    const s = ctx.hijack();
+    s.on('data', (d: Buffer) => s.write(d.toString().toUpperCase()));
+    s.on('end', () => s.end());
+  })
+  .add('GET', '/plain', (ctx) => ctx.text(200, 'plain'));
+const server = createApiServer(router, { version: 'test', experimental: false }, new Logger('error'));
+const client = new Client(`unix://${socket}`);
+
+before(() => new Promise<void>((r) => server.listen(socket, r)));
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a hijacked connection carries bytes both ways, including what came with the request', async () => {
+  const s = await hijack(client, 'POST', '/echo');
+  let got = '';
+  s.on('data', (d: Buffer) => (got += d.toString()));
+  s.write('hello ');
+  s.end('berth');
+  await new Promise((r) => s.on('close', r));
+  assert.equal(got, 'HELLO BERTH');
+});
+
+test('an upgrade to an ordinary route is an ordinary answer; hijack without upgrade is refused', async () => {
+  await assert.rejects(hijack(client, 'GET', '/plain'), { status: 200, message: 'plain' });
+  const r = await client.open('POST', '/echo');
+  r.resume();
+  assert.equal(r.statusCode, 400);
+  const missing = hijack(client, 'POST', '/nope');
+  await assert.rejects(missing, { status: 404, message: 'page not found' });
+});
