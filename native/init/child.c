@@ -140,9 +140,7 @@ static int run_step(struct child *c, const struct step *s, struct err *e)
     umask(s->u.umask & 0777);
     return 0;
   case OP_CWD:
-    if (chdir(s->u.str) < 0)
-      return err_sys(e, "chdir \"%s\"", s->u.str);
-    return 0;
+    return step_cwd(c, s, e);
   case OP_NO_NEW_PRIVS:
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       return err_sys(e, "set no_new_privs");

@@ -70,7 +70,7 @@ static int read_plan(int fd, uint8_t **out, size_t *len, struct err *e)
   return 0;
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
   int plan_fd = -1, sync_fd = -1;
   if (argc < 2 || (strcmp(argv[1], "create") != 0 && strcmp(argv[1], "run") != 0))
@@ -86,10 +86,14 @@ int main(int argc, char **argv)
     return usage("--plan-fd and --sync-fd are required");
   if (plan_fd == sync_fd)
     return usage("--plan-fd and --sync-fd must differ");
+  struct err e = {0};
+  /* Before anything else, and while the plan and sync fds are still inherited across execve: from here on
+   * berth-init runs from a sealed copy of itself (harden.c, CVE-2019-5736). */
+  if (seal_self(argv, envp, &e) < 0)
+    return report_error(sync_fd, &e);
   /* Inherited without CLOEXEC: neither may reach the container. */
   if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0)
     return usage("--sync-fd is not an open fd");
-  struct err e = {0};
   if (fcntl(plan_fd, F_SETFD, FD_CLOEXEC) < 0) {
     err_sys(&e, "plan: fd %d", plan_fd);
     return report_error(sync_fd, &e);
@@ -101,15 +105,14 @@ int main(int argc, char **argv)
   if (read_plan(plan_fd, &buf, &len, &e) < 0)
     return report_error(sync_fd, &e);
   close(plan_fd);
-  if (plan_parse(&plan, buf, len, run_mode, &e) < 0)
+  if (plan_parse(&plan, buf, len, run_mode, &e) < 0 || set_dumpable(&plan, &e) < 0)
     return report_error(sync_fd, &e);
-  if (plan.process) {
-    unsigned first_ours = 3 + plan.process->u.process.preserve_fds;
-    if ((unsigned)sync_fd < first_ours || (unsigned)plan_fd < first_ours) {
-      err_msg(&e, "plan: preserve_fds %u overlaps --plan-fd %d or --sync-fd %d",
-              plan.process->u.process.preserve_fds, plan_fd, sync_fd);
-      return report_error(sync_fd, &e);
-    }
+  unsigned first_ours = 3 + (plan.process ? plan.process->u.process.preserve_fds : 0);
+  if ((unsigned)sync_fd < first_ours || (unsigned)plan_fd < first_ours) {
+    err_msg(&e, "plan: preserve_fds %u overlaps --plan-fd %d or --sync-fd %d", first_ours - 3, plan_fd, sync_fd);
+    return report_error(sync_fd, &e);
   }
+  if (close_stray_fds(first_ours, sync_fd, &e) < 0)
+    return report_error(sync_fd, &e);
   return parent_main(&plan, run_mode, sync_fd);
 }

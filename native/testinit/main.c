@@ -20,6 +20,7 @@
  *   mount-try <fstype> <target> | umount-try <target>   print "ok" or the errno name
  *   sig-wait            waits for SIGTERM, prints "got SIGTERM"
  *   print <text> | eprint <text>   text and a newline on stdout | stderr
+ *   proc-attack | remount-try <target> [ro|rw] | bind-try <source> <target>   see attack.c
  *   echo-stdin          copies stdin to stdout until EOF */
 #include "testinit.h"
 
@@ -137,6 +138,9 @@ static const struct command {
   { "print", 1, cmd_print },
   { "eprint", 1, cmd_eprint },
   { "echo-stdin", 0, cmd_echo_stdin },
+  { "proc-attack", 0, cmd_proc_attack },
+  { "remount-try", 1, cmd_remount_try },
+  { "bind-try", 2, cmd_bind_try },
 };
 
 int main(int argc, char **argv)

@@ -29,4 +29,9 @@ int cmd_umount_try(char **argv);
 int cmd_sig_wait(char **argv);
 int cmd_echo_stdin(char **argv);
 
+/* attack.c: attacks on the runtime's protections, for the hardening tests */
+int cmd_proc_attack(char **argv);
+int cmd_remount_try(char **argv);
+int cmd_bind_try(char **argv);
+
 #endif
