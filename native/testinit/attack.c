@@ -10,7 +10,10 @@
  *                          as the CVE-2019-5736 exploit did once the runtime had exited:
  *                          {"open":"ok"|errno name,"write":"ok"|errno name|null}
  *   remount-try <target> [ro|rw]   MS_REMOUNT|MS_BIND, read-write by default: "ok" or the errno name
- *   bind-try <source> <target>     MS_BIND: "ok" or the errno name */
+ *   bind-try <source> <target>     MS_BIND: "ok" or the errno name
+ *   swap-loop <a> <b>    exchanges a and b with renameat2(RENAME_EXCHANGE) until killed, as the
+ *                        CVE-2021-30465 exploit swapped a directory and a symlink under a runtime
+ *                        setting up mounts; prints "swapping" once it has swapped once */
 #include "json.h"
 #include "testinit.h"
 
@@ -186,4 +189,16 @@ int cmd_remount_try(char **argv)
 int cmd_bind_try(char **argv)
 {
   return report_mount(mount(argv[0], argv[1], NULL, MS_BIND, NULL));
+}
+
+int cmd_swap_loop(char **argv)
+{
+  for (unsigned long n = 0;; n++) {
+    if (renameat2(AT_FDCWD, argv[0], AT_FDCWD, argv[1], RENAME_EXCHANGE) < 0)
+      return fail("renameat2", argv[0]);
+    if (n == 0) {
+      printf("swapping\n");
+      fflush(stdout);
+    }
+  }
 }

@@ -20,7 +20,8 @@
  *   mount-try <fstype> <target> | umount-try <target>   print "ok" or the errno name
  *   sig-wait            waits for SIGTERM, prints "got SIGTERM"
  *   print <text> | eprint <text>   text and a newline on stdout | stderr
- *   proc-attack | remount-try <target> [ro|rw] | bind-try <source> <target>   see attack.c
+ *   proc-attack | remount-try <target> [ro|rw] | bind-try <source> <target> | swap-loop <a> <b>
+ *                       see attack.c
  *   echo-stdin          copies stdin to stdout until EOF */
 #include "testinit.h"
 
@@ -141,6 +142,7 @@ static const struct command {
   { "proc-attack", 0, cmd_proc_attack },
   { "remount-try", 1, cmd_remount_try },
   { "bind-try", 2, cmd_bind_try },
+  { "swap-loop", 2, cmd_swap_loop },
 };
 
 int main(int argc, char **argv)

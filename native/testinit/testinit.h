@@ -33,5 +33,6 @@ int cmd_echo_stdin(char **argv);
 int cmd_proc_attack(char **argv);
 int cmd_remount_try(char **argv);
 int cmd_bind_try(char **argv);
+int cmd_swap_loop(char **argv);
 
 #endif

@@ -193,3 +193,34 @@ export function unlessRuntimeHas(command: string): string | false {
     ? false
     : `berth-runtime has no "${command}" command yet (not in its --help)`;
 }
+
+/** One line of a mountinfo file (proc(5)): where, what and from where. */
+export interface MountEntry {
+  mountPoint: string;
+  fstype: string;
+  source: string;
+  options: string;
+}
+
+/** Parses a mountinfo file (octal escapes in mount points decoded). */
+export function readMountinfo(path = '/proc/self/mountinfo'): MountEntry[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [pre, post] = line.split(' - ') as [string, string];
+      const f = pre.split(' ');
+      const p = post.split(' ');
+      const mountPoint = f[4]!.replace(/\\([0-7]{3})/g, (_, o: string) =>
+        String.fromCharCode(parseInt(o, 8)),
+      );
+      return { mountPoint, fstype: p[0]!, source: p[1] ?? '', options: f[5]! };
+    });
+}
+
+/** Mount points of this (the host's) mount namespace at or below `dir`. */
+export function hostMountsUnder(dir: string): string[] {
+  return readMountinfo()
+    .map((m) => m.mountPoint)
+    .filter((mp) => mp === dir || mp.startsWith(`${dir}/`));
+}
