@@ -120,9 +120,13 @@ export function digestOf(path: string): string {
 }
 
 /** Polls `check` every 20 ms until it returns a value (not undefined) or `ms` pass. */
-export async function until<T>(what: string, check: () => T | undefined, ms = 20_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  ms = 20_000,
+): Promise<T> {
   for (const deadline = Date.now() + ms; ;) {
-    const got = check();
+    const got = await check();
     if (got !== undefined) return got;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);

@@ -159,6 +159,44 @@ describe('hardening: berth-init cannot be reached from a container', { skip: ski
     }
   });
 
+  test("a container in the host's pid namespace cannot open the exe of the runtime's own processes", async () => {
+    // Without a pid namespace the container sees every process of the host, among them `berth-runtime
+    // run` (Node: /usr/bin/node) and berth-init staying as the parent of the container it runs. Both are
+    // host root with every capability, which the kernel does not let a container's capabilities reach.
+    const a = await bundle([]);
+    a.spec.linux!.namespaces = a.spec.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    const attacker = await Attacker.start(rt, a, uniqueId('attacker'));
+    const victim = await bundle(['/bin/testinit', 'sleep', '30']);
+    victim.write();
+    const id = uniqueId('victim');
+    const node = spawn(RUNTIME, ['--root', rt.root, 'run', '-b', victim.dir, id], {
+      env: runtimeEnv(),
+      stdio: 'ignore',
+    });
+    try {
+      const program = await until('the victim to run', async () => {
+        const r = await rt.run(['state', id]);
+        const pid = r.code === 0 ? (JSON.parse(r.stdout) as { pid: number }).pid : 0;
+        return pid > 0 && cmdlineOf(pid).startsWith('/bin/testinit\0') ? pid : undefined;
+      });
+      const init = parentOf(program);
+      assert.equal(parentOf(init), node.pid, 'berth-init is the child of berth-runtime run');
+      for (const pid of [node.pid!, init]) {
+        const g = await attacker.grab(pid);
+        assert.equal(g.exe.errno, 'EACCES', `pid ${pid}: ${JSON.stringify(g)}`);
+        assert.ok(!Array.isArray(g.fds) || g.fds.length === 0, `pid ${pid}: ${JSON.stringify(g)}`);
+      }
+      // The container's own program, with the attacker's capabilities, is within reach: the probe works.
+      const own = await attacker.grab(program);
+      assert.equal(own.exe.ino, statSync(join(victim.rootfs, 'bin', 'testinit')).ino, JSON.stringify(own));
+    } finally {
+      node.kill('SIGTERM'); // berth-runtime run forwards it; the container ends and it exits
+      await new Promise((resolve) => (node.exitCode === null ? node.on('exit', resolve) : resolve(null)));
+      await rt.run(['delete', '--force', id]);
+      await attacker.stop();
+    }
+  });
+
   test(
     '`exec` of "#!/proc/self/exe" runs the sealed copy too',
     { skip: unlessRuntimeHas('exec') },
@@ -204,4 +242,10 @@ function cmdlineOf(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/** The parent pid of `pid` (proc(5) stat, field 4). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
