@@ -190,7 +190,9 @@ _Noreturn void child_main(struct child *c)
     _exit(1); /* the parent died or gave up: it kills and reports */
   if (join_cgroups(c, &e) < 0)
     fail(c, NULL, &e);
-  if (become_ns_root(c->plan, &e) < 0)
+  /* Becoming root of a user namespace changes our credentials, and the kernel makes us non-dumpable then
+   * (fs.suid_dumpable): take harden.c's choice again, or our /proc/self is not ours to write. */
+  if (become_ns_root(c->plan, &e) < 0 || set_dumpable(c->plan, &e) < 0)
     fail(c, NULL, &e);
   die_with_parent(c);
   if (setsid() < 0) {

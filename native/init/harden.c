@@ -131,10 +131,12 @@ int step_cwd(struct child *c, const struct step *s, struct err *e)
  * it, unless the process is not dumpable. So berth-init (parent, and the child by inheritance) is not
  * dumpable; execve(2) of the container's program makes that program dumpable again, as any other.
  *
- * One exception, as runc's nsexec makes one: a child that creates a new user namespace must stay dumpable,
+ * One exception, as runc's nsexec makes one: a child that creates a new user namespace must be dumpable,
  * or its /proc/self files belong to the host's root and its root inside cannot write them (oom_score_adj).
- * No other container can reach it there: ptrace access to a task in another user namespace needs
- * CAP_SYS_PTRACE over that namespace (cap_ptrace_access_check), which only its creator, host root, has. */
+ * The child calls this again once it is that root (child.c), because the credential change made it
+ * non-dumpable (fs.suid_dumpable). No other container can reach it there: ptrace access to a task in
+ * another user namespace needs CAP_SYS_PTRACE over that namespace (cap_ptrace_access_check), which only
+ * its creator, host root, has. */
 int set_dumpable(const struct plan *p, struct err *e)
 {
   int joins_userns = 0;

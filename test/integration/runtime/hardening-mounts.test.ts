@@ -221,12 +221,13 @@ describe('hardening: mounts stay inside the rootfs', { skip: skipUnlessRoot }, (
     });
   });
 
-  test('user namespace: files owned by mapped ids show as those ids; writes land mapped on the host', async () => {
+  test('user namespace: files owned by mapped ids show as those ids; writes land mapped on the host; oomScoreAdj', async () => {
     const b = await bundle([
       '/bin/sh',
       '-c',
-      'id -u; id -g; stat -c %u:%g /home/user/owned /unmapped; touch /home/user/new; stat -c %u:%g /home/user/new',
+      'id -u; id -g; stat -c %u:%g /home/user/owned /unmapped; touch /home/user/new; stat -c %u:%g /home/user/new; cat /proc/self/oom_score_adj',
     ]);
+    b.spec.process!.oomScoreAdj = 500; // written by the child as root of the namespace, into its own /proc
     b.spec.linux!.rootfsPropagation = undefined;
     b.spec.linux!.namespaces!.push({ type: 'user' });
     b.spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
@@ -242,7 +243,14 @@ describe('hardening: mounts stay inside the rootfs', { skip: skipUnlessRoot }, (
     b.write();
     const r = await rt.run(['run', '-b', b.dir, uniqueId('userns')]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n'), ['1000', '1000', '1000:1000', '65534:65534', '1000:1000']);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      '1000',
+      '1000',
+      '1000:1000',
+      '65534:65534',
+      '1000:1000',
+      '500',
+    ]);
     const made = statSync(join(b.rootfs, 'home', 'user', 'new'));
     assert.deepEqual([made.uid, made.gid], [101000, 101000]);
   });
