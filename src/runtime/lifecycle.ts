@@ -179,16 +179,11 @@ export function startContainer(ctx: RuntimeContext, id: string): ContainerRecord
   // until it has written its byte a read says EAGAIN (or EOF before it has opened).
   const fd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   try {
-    const buf = Buffer.alloc(1);
     for (;;) {
-      let n = 0;
-      try {
-        n = readSync(fd, buf, 0, 1, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      }
-      if (n === 1) break;
-      if (!isAlive(rec.pid, rec.startTime))
+      if (readFifoByte(fd)) break;
+      // A short program may have been released, run and exited between that read and this check: then
+      // its byte is waiting in the fifo, and the container did start.
+      if (!isAlive(rec.pid, rec.startTime) && !readFifoByte(fd))
         throw new BerthError('FailedPrecondition', 'cannot start a container that has stopped');
       sleepSync(1);
     }
@@ -197,6 +192,16 @@ export function startContainer(ctx: RuntimeContext, id: string): ContainerRecord
   }
   unlinkSync(fifo);
   return rec;
+}
+
+/** One non-blocking read of the exec fifo: whether the container's byte was there. */
+function readFifoByte(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null) === 1;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    return false;
+  }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
