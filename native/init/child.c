@@ -162,9 +162,7 @@ static int run_step(struct child *c, const struct step *s, struct err *e)
     umask(s->u.umask & 0777);
     return 0;
   case OP_CWD:
-    if (chdir(s->u.str) < 0)
-      return err_sys(e, "chdir \"%s\"", s->u.str);
-    return 0;
+    return step_cwd(c, s, e);
   case OP_NO_NEW_PRIVS:
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       return err_sys(e, "set no_new_privs");
@@ -220,7 +218,9 @@ _Noreturn void child_main(struct child *c)
   c->host_pid = (pid_t)atoi(go + 1);
   if (join_cgroups(c, &e) < 0)
     fail(c, NULL, &e);
-  if (become_ns_root(c->plan, &e) < 0)
+  /* Becoming root of a user namespace changes our credentials, and the kernel makes us non-dumpable then
+   * (fs.suid_dumpable): take harden.c's choice again, or our /proc/self is not ours to write. */
+  if (become_ns_root(c->plan, &e) < 0 || set_dumpable(c->plan, &e) < 0)
     fail(c, NULL, &e);
   die_with_parent(c);
   if (setsid() < 0) {

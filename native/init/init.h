@@ -37,6 +37,13 @@ struct child {
 int parent_main(const struct plan *p, int run_mode, int sync_out);
 /* main.c: writes {"error":...} to fd and closes it; returns 1, the exit status. */
 int report_error(int fd, const struct err *e);
+/* harden.c: re-executes berth-init from a sealed memfd copy unless it already runs from one (CVE-2019-5736);
+ * returns 0 when sealed, -1 when that failed. */
+int seal_self(char **argv, char **envp, struct err *e);
+/* harden.c: makes berth-init non-dumpable unless its child must own its /proc files (CVE-2016-9962). */
+int set_dumpable(const struct plan *p, struct err *e);
+/* harden.c: closes every fd from `first` up except `keep` (the sync fd). */
+int close_stray_fds(unsigned first, int keep, struct err *e);
 /* child.c: runs the child steps; never returns. */
 _Noreturn void child_main(struct child *c);
 
@@ -65,6 +72,8 @@ int step_creds(struct child *c, const struct step *s, struct err *e);
 int step_seccomp(struct child *c, const struct step *s, struct err *e);
 int step_lookup(struct child *c, struct err *e);
 int step_exec(struct child *c, struct err *e);
+/* harden.c: chdir to process.cwd, resolved inside the container's root (CVE-2024-21626). */
+int step_cwd(struct child *c, const struct step *s, struct err *e);
 
 /* hook.c: runs one RUNTIME_HOOK or HOOK with the state of container_pid on its stdin. */
 int run_hook(const struct step *s, pid_t container_pid, struct err *e);

@@ -87,7 +87,7 @@ static int hooks_main(const struct plan *p, pid_t pid, int sync_out)
   return 0;
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
   int plan_fd = -1, sync_fd = -1, pid = -1;
   enum mode mode;
@@ -117,10 +117,14 @@ int main(int argc, char **argv)
     return usage("--plan-fd and --sync-fd must differ");
   if ((mode == MODE_HOOKS) != (pid >= 0))
     return usage("--pid is required in hooks mode, and only there");
+  struct err e = {0};
+  /* Before anything else, and while the plan and sync fds are still inherited across execve: from here on
+   * berth-init runs from a sealed copy of itself (harden.c, CVE-2019-5736). */
+  if (seal_self(argv, envp, &e) < 0)
+    return report_error(sync_fd, &e);
   /* Inherited without CLOEXEC: neither may reach the container. */
   if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0)
     return usage("--sync-fd is not an open fd");
-  struct err e = {0};
   if (fcntl(plan_fd, F_SETFD, FD_CLOEXEC) < 0) {
     err_sys(&e, "plan: fd %d", plan_fd);
     return report_error(sync_fd, &e);
@@ -132,17 +136,16 @@ int main(int argc, char **argv)
   if (read_plan(plan_fd, &buf, &len, &e) < 0)
     return report_error(sync_fd, &e);
   close(plan_fd);
-  if (plan_parse(&plan, buf, len, mode, &e) < 0)
+  if (plan_parse(&plan, buf, len, mode, &e) < 0 || set_dumpable(&plan, &e) < 0)
+    return report_error(sync_fd, &e);
+  unsigned first_ours = 3 + (plan.process ? plan.process->u.process.preserve_fds : 0);
+  if ((unsigned)sync_fd < first_ours || (unsigned)plan_fd < first_ours) {
+    err_msg(&e, "plan: preserve_fds %u overlaps --plan-fd %d or --sync-fd %d", first_ours - 3, plan_fd, sync_fd);
+    return report_error(sync_fd, &e);
+  }
+  if (close_stray_fds(first_ours, sync_fd, &e) < 0)
     return report_error(sync_fd, &e);
   if (mode == MODE_HOOKS)
     return hooks_main(&plan, pid, sync_fd);
-  if (plan.process) {
-    unsigned first_ours = 3 + plan.process->u.process.preserve_fds;
-    if ((unsigned)sync_fd < first_ours || (unsigned)plan_fd < first_ours) {
-      err_msg(&e, "plan: preserve_fds %u overlaps --plan-fd %d or --sync-fd %d",
-              plan.process->u.process.preserve_fds, plan_fd, sync_fd);
-      return report_error(sync_fd, &e);
-    }
-  }
   return parent_main(&plan, mode == MODE_RUN, sync_fd);
 }

@@ -24,7 +24,9 @@
  *   syscall [--i386|--x32] [--thread] [--ret] NAME [ARG...]   makes the call, prints "ok", the errno name,
  *                       "trap" or "thread-killed" (syscall.c has the details); a kill is the parent's to see
  *   syscalls CALL...    each "NAME ARG..." in a child, "CALL: outcome" per line, "killed" for SIGSYS
- *   seccomp-dump <pid>  (on the host) [{"flags","insns","filter" (hex)}...], the process's filters */
+ *   seccomp-dump <pid>  (on the host) [{"flags","insns","filter" (hex)}...], the process's filters
+ *   proc-attack | remount-try <target> [ro|rw] | bind-try <source> <target> | swap-loop <a> <b>
+ *                       see attack.c */
 #include "testinit.h"
 
 #include <errno.h>
@@ -144,6 +146,10 @@ static const struct command {
   { "syscall", 1, cmd_syscall },
   { "syscalls", 1, cmd_syscalls },
   { "seccomp-dump", 1, cmd_seccomp_dump },
+  { "proc-attack", 0, cmd_proc_attack },
+  { "remount-try", 1, cmd_remount_try },
+  { "bind-try", 2, cmd_bind_try },
+  { "swap-loop", 2, cmd_swap_loop },
 };
 
 int main(int argc, char **argv)

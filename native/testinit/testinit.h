@@ -35,5 +35,10 @@ int cmd_syscalls(char **argv);
 
 /* seccomp-dump.c: run on the host, the filters a process holds */
 int cmd_seccomp_dump(char **argv);
+/* attack.c: attacks on the runtime's protections, for the hardening tests */
+int cmd_proc_attack(char **argv);
+int cmd_remount_try(char **argv);
+int cmd_bind_try(char **argv);
+int cmd_swap_loop(char **argv);
 
 #endif

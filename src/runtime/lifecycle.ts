@@ -201,16 +201,11 @@ export function startContainer(ctx: RuntimeContext, id: string): ContainerRecord
   const fd = openSync(fifo, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   let failure = '';
   try {
-    const buf = Buffer.alloc(1);
     for (;;) {
-      let n = 0;
-      try {
-        n = readSync(fd, buf, 0, 1, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      }
-      if (n === 1) break;
-      if (!isAlive(rec.pid, rec.startTime))
+      if (readFifoByte(fd)) break;
+      // A short program may have been released, run and exited between that read and this check: then
+      // its byte is waiting in the fifo, and the container did start.
+      if (!isAlive(rec.pid, rec.startTime) && !readFifoByte(fd))
         throw new BerthError('FailedPrecondition', 'cannot start a container that has stopped');
       sleepSync(1);
     }
@@ -228,6 +223,16 @@ export function startContainer(ctx: RuntimeContext, id: string): ContainerRecord
     throw err;
   }
   return rec;
+}
+
+/** One non-blocking read of the exec fifo: whether the container's byte was there. */
+function readFifoByte(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null) === 1;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    return false;
+  }
 }
 
 /** What the container process writes after the start byte until it execs (EOF) or fails and exits. */

@@ -1,12 +1,17 @@
-// A private dockerd (Debian's docker.io) for e2e tests, with OCI runtimes added by path
-// (`--add-runtime name=path`, which dockerd hands to containerd-shim-runc-v2 as its runc binary).
-// Everything it owns lives in one temp dir: daemon.json, --data-root, --exec-root (its managed containerd
-// too), --pidfile and the API socket; no bridge, no iptables. What it still puts outside (found by
-// running it: containerd's shim sockets in /run/containerd/s, the /docker cgroups) is removed by stop()
-// when it was not there before. dockerd is stopped by its pid; leftovers only if they name our dir.
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+// A private dockerd (Debian's docker.io 20.10) for e2e tests that have the docker CLI drive an OCI runtime
+// binary through `--add-runtime <name>=<path>` (dockerd → its own containerd → containerd-shim-runc-v2 →
+// the runtime, with the runc command-line protocol).
+//
+// Everything lives in one temp dir: --data-root, --exec-root (dockerd starts its own containerd there),
+// --pidfile, the API socket, an empty daemon.json, the trust key, the CLI's config. Nothing of the
+// machine's defaults (/var/lib/docker, /run/docker, /etc/docker, ~/.docker) is read or written, and
+// dockerd leaves the host's network alone: no bridge, no iptables, no ip_forward, no userland proxy.
+// Containers go under a cgroup parent of their own. What dockerd still leaves behind after exit (its
+// data-root bind-mounted, overlay and shm mounts, shims, the cgroup parent, containerd's shim socket dir
+// in /run/containerd) is removed by stop().
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,80 +19,82 @@ import { buildBusyboxImage } from '../fixtures/image.js';
 import {
   type CommandOptions,
   type CommandResult,
-  mountsUnder,
+  killPids,
   pidsMatching,
+  removeCgroupTree,
+  rmdirIfEmpty,
   runCommand,
+  uniqueId,
   unmountUnder,
+  which,
 } from './engines.js';
 
 /** A private dockerd from startDockerd. */
 export interface Dockerd {
   /** Temp dir holding everything of this dockerd; removed by stop(). */
   dir: string;
-  /** dockerd's pid. */
+  /** The API socket (unix). */
+  socket: string;
+  /** pid of dockerd. */
   pid: number;
-  /** Runs the docker CLI against this daemon (DOCKER_HOST and a private DOCKER_CONFIG). */
+  /** Cgroup parent of its containers (`--cgroup-parent`), the same in every hierarchy. */
+  cgroupParent: string;
+  /** Runs the docker CLI against this dockerd, with a private CLI config. */
   docker(args: readonly string[], opts?: CommandOptions): Promise<CommandResult>;
-  /** Loads the busybox test image; returns its reference. */
-  loadBusybox(): Promise<string>;
-  /** Removes every container, stops dockerd by pid, and removes what it left behind. */
+  /** Removes every container, stops dockerd (by pid), its containerd and shims; unmounts; removes the dir. */
   stop(): Promise<void>;
 }
 
-/** Whether dockerd and the docker CLI are installed. */
-export function dockerSkipReason(): string | undefined {
-  for (const bin of ['dockerd', 'docker'])
-    if (!process.env.PATH?.split(':').some((d) => existsSync(join(d, bin)))) return `${bin} is not installed`;
-  if (process.getuid?.() !== 0) return 'needs root';
+/** Why dockerd e2e tests cannot run here, or undefined if they can. */
+export function dockerdSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return `e2e dockerd tests need root (uid is ${process.getuid?.()})`;
+  for (const b of ['dockerd', 'docker', 'containerd', 'containerd-shim-runc-v2', 'script', 'umount'])
+    if (which(b) === undefined) return `"${b}" not found on PATH (Debian package docker.io)`;
   return undefined;
 }
 
-const cgroupDirs = (rel: string): string[] => {
-  try {
-    return readdirSync('/sys/fs/cgroup')
-      .map((h) => join('/sys/fs/cgroup', h, rel))
-      .filter((d) => existsSync(d));
-  } catch {
-    return [];
-  }
-};
-
-/** Starts dockerd with `runtimes` (name → binary path) and waits until its API answers. */
+/** Starts a private dockerd that knows `runtimes` (name → path) besides its default runc. */
 export async function startDockerd(runtimes: Record<string, string>): Promise<Dockerd> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-dockerd-'));
+  const dataRoot = join(dir, 'data');
+  const execRoot = join(dir, 'exec');
+  const cliConfig = join(dir, 'cli');
   const socket = join(dir, 'docker.sock');
-  const config = join(dir, 'daemon.json');
-  await writeFile(config, '{}\n'); // never /etc/docker/daemon.json
-  await mkdir(join(dir, 'cli'));
+  const configFile = join(dir, 'daemon.json');
+  const cgroupParent = uniqueId('berth-dockerd');
+  await Promise.all([mkdir(dataRoot), mkdir(execRoot), mkdir(cliConfig)]);
+  // Not /etc/docker/daemon.json; and the trust key of 20.10 (libtrust) goes here, not /etc/docker/key.json.
+  await writeFile(configFile, JSON.stringify({ 'deprecated-key-path': join(dir, 'key.json') }));
+  // containerd 1.6 puts shim sockets in /run/containerd/s whatever its state dir is.
   const runDirs = ['/run/containerd/s', '/run/containerd'].filter((d) => !existsSync(d));
-  const dockerCgroupBefore = new Set(cgroupDirs('docker'));
+
   const args = [
-    '--config-file',
-    config,
-    '--data-root',
-    join(dir, 'data'),
-    '--exec-root',
-    join(dir, 'exec'),
-    '--pidfile',
-    join(dir, 'docker.pid'),
-    '-H',
-    `unix://${socket}`,
-    '--bridge',
-    'none',
+    `--data-root=${dataRoot}`,
+    `--exec-root=${execRoot}`,
+    `--pidfile=${join(dir, 'docker.pid')}`,
+    `--host=unix://${socket}`,
+    `--config-file=${configFile}`,
+    '--storage-driver=overlay2',
+    '--exec-opt=native.cgroupdriver=cgroupfs',
+    `--cgroup-parent=/${cgroupParent}`,
+    '--bridge=none',
     '--iptables=false',
     '--ip6tables=false',
+    '--ip-forward=false', // else dockerd sets net.ipv4.ip_forward=1 for the whole machine
     '--ip-masq=false',
     '--userland-proxy=false',
-    ...Object.entries(runtimes).flatMap(([name, path]) => ['--add-runtime', `${name}=${path}`]),
+    '--log-level=info',
+    ...Object.entries(runtimes).map(([name, path]) => `--add-runtime=${name}=${path}`),
   ];
-  const log = join(dir, 'dockerd.log');
-  const logFd = openSync(log, 'a');
-  const child = spawn('dockerd', args, { stdio: ['ignore', logFd, logFd] });
+  const logFd = openSync(join(dir, 'dockerd.log'), 'a');
+  const child: ChildProcess = spawn('dockerd', args, { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   let exited = false;
   child.on('exit', () => (exited = true));
-  const pid = child.pid!;
-  const env = { DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(dir, 'cli') };
+  if (child.pid === undefined) throw new Error('start dockerd: no pid (is docker.io installed?)');
+  const pid = child.pid;
+
+  const env = { DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: cliConfig };
   const docker = (a: readonly string[], o: CommandOptions = {}): Promise<CommandResult> =>
     runCommand('docker', a, { ...o, env: { ...env, ...o.env } });
 
@@ -96,42 +103,37 @@ export async function startDockerd(runtimes: Record<string, string>): Promise<Do
     if (stopped) return;
     stopped = true;
     if (!exited) {
-      const ids = (await docker(['ps', '-aq'], { timeoutMs: 10_000 })).stdout.split('\n').filter(Boolean);
-      if (ids.length) await docker(['rm', '-f', ...ids], { timeoutMs: 30_000 });
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 500 && !exited; i++) await sleep(20);
-      if (!exited) process.kill(pid, 'SIGKILL');
+      // Containers first, so that their shims and mounts go with them.
+      const ids = (await docker(['ps', '-aq'], { timeoutMs: 20_000 })).stdout.split('\n').filter(Boolean);
+      if (ids.length) await docker(['rm', '-f', ...ids], { timeoutMs: 60_000 });
+      child.kill('SIGTERM');
+      for (let i = 0; i < 750 && !exited; i++) await sleep(20);
+      if (!exited) child.kill('SIGKILL');
       for (let i = 0; i < 100 && !exited; i++) await sleep(20);
     }
-    for (const p of pidsMatching(dir)) process.kill(p, 'SIGKILL'); // its containerd and shims only
+    await killPids(pidsMatching(dir)); // its containerd and shims: their command lines name our dir
     await unmountUnder(dir);
+    await removeCgroupTree(cgroupParent);
     await rm(dir, { recursive: true, force: true });
-    for (const d of runDirs) await rmdir(d).catch(() => {});
-    for (const d of cgroupDirs('docker').filter((x) => !dockerCgroupBefore.has(x)))
-      await rmdir(d).catch(() => {});
+    await rmdirIfEmpty(runDirs);
   };
 
   for (let i = 0; ; i++) {
-    if (exited) {
-      const text = await readFile(log, 'utf8').catch(() => '');
+    if (exited || i > 600) {
+      const log = await readFile(join(dir, 'dockerd.log'), 'utf8').catch(() => '');
       await stop();
-      throw new Error(`start dockerd: exited early: ${text.slice(-2000)}`);
+      throw new Error(`start dockerd: ${exited ? 'exited' : 'not serving after 30 s'}: ${log.slice(-3000)}`);
     }
-    if (existsSync(socket) && (await docker(['version'])).code === 0) break;
-    if (i > 600) {
-      await stop();
-      throw new Error(`start dockerd: no API on "${socket}" after 30s`);
-    }
+    if (existsSync(socket) && (await docker(['version'], { timeoutMs: 10_000 })).code === 0) break;
     await sleep(50);
   }
-
-  const loadBusybox = async (): Promise<string> => {
-    const img = await buildBusyboxImage(join(dir, 'busybox-image'));
-    const r = await docker(['load', '--input', img.dockerArchive]);
-    if (r.code !== 0) throw new Error(`docker load: ${r.stderr.trim()}`);
-    return 'busybox:latest';
-  };
-  return { dir, pid, docker, loadBusybox, stop };
+  return { dir, socket, pid, cgroupParent, docker, stop };
 }
 
-export { mountsUnder };
+/** Builds the busybox test image, `docker load`s it and returns the name to run it by. */
+export async function loadBusybox(d: Dockerd): Promise<string> {
+  const img = await buildBusyboxImage(join(d.dir, 'busybox-image'));
+  const r = await d.docker(['load', '--input', img.dockerArchive]);
+  if (r.code !== 0) throw new Error(`docker load: ${r.stderr.trim() || r.stdout.trim()}`);
+  return 'busybox:latest';
+}

@@ -167,7 +167,7 @@ function killPid(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Sends SIGKILL to each pid (ignoring ones already gone) and waits briefly for them to disappear. */
-async function killPids(pids: readonly number[]): Promise<void> {
+export async function killPids(pids: readonly number[]): Promise<void> {
   for (const pid of pids) killPid(pid, 'SIGKILL');
   for (let i = 0; i < 50 && pids.some((p) => existsSync(`/proc/${p}`) && !isZombie(p)); i++) await sleep(20);
 }
@@ -196,7 +196,7 @@ function cgroupsPresent(rel: string): Set<string> {
 }
 
 /** Removes the cgroup `rel` and its empty descendants in every hierarchy, deepest first. */
-async function removeCgroupTree(rel: string, only?: Set<string>): Promise<void> {
+export async function removeCgroupTree(rel: string, only?: Set<string>): Promise<void> {
   const walk = async (dir: string): Promise<void> => {
     let entries: string[];
     try {
@@ -216,7 +216,7 @@ async function removeCgroupTree(rel: string, only?: Set<string>): Promise<void> 
 }
 
 /** rmdir each directory in order if it exists and is empty (never removes content). */
-async function rmdirIfEmpty(dirs: readonly string[]): Promise<void> {
+export async function rmdirIfEmpty(dirs: readonly string[]): Promise<void> {
   for (const d of dirs) await rmdir(d).catch(() => {});
 }
 
