@@ -7,12 +7,13 @@
 //
 //   node build/bench/runtime.js [iterations=40]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../src/base/package-root.js';
 import { defaultSpec } from '../src/oci/default-spec.js';
 import { makeBusyboxRootfs } from '../test/fixtures/busybox.js';
+import { mountMissingV1Hierarchies } from '../test/fixtures/crun.js';
 
 const iterations = Number(process.argv[2] ?? 40);
 const env = { ...process.env };
@@ -27,16 +28,6 @@ interface Runtime {
 function which(bin: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-/** crun 1.8 refuses a hybrid host until every v1 hierarchy it knows is mounted (DESIGN.md). */
-function mountMissingV1Hierarchies(): void {
-  for (const name of ['hugetlb', 'net_cls,net_prio', 'perf_event']) {
-    const dir = `/sys/fs/cgroup/${name}`;
-    if (existsSync(join(dir, 'cgroup.procs'))) continue;
-    mkdirSync(dir, { recursive: true });
-    spawnSync('mount', ['-t', 'cgroup', '-o', name, 'cgroup', dir]);
-  }
 }
 
 function median(xs: number[]): number {

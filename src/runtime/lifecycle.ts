@@ -69,7 +69,8 @@ export function readSpec(bundle: string): Spec {
   return validateSpec(raw);
 }
 
-function cgroupMountSources(paths: CgroupPaths): CgroupMountSource[] {
+/** The hierarchies a `cgroup` mount shows, each with the container's own directory in it. */
+export function cgroupMountSources(paths: CgroupPaths): CgroupMountSource[] {
   const layout = hostLayout();
   if (layout.unifiedOnly) return [{ name: '', fstype: 'cgroup2', data: '', hostPath: paths['']! }];
   const sources: CgroupMountSource[] = layout.v1.map((h) => {
@@ -82,7 +83,8 @@ function cgroupMountSources(paths: CgroupPaths): CgroupMountSource[] {
   return sources;
 }
 
-function isDirectory(path: string): boolean {
+/** Whether a bind source is a directory (PlanInput.isDirectory); a missing one counts as a directory. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {
