@@ -9,7 +9,7 @@
  * as a partial record, as containerd does). Back-pressure policy: the container's output is read only as
  * fast as the log file takes it (so a slow disk slows the writer through the full pipe, never more); a
  * write that fails (ENOSPC, EIO) drops that record, counted in the exit file's logDropped, and the
- * container goes on. With --log-max-size the file is rotated before a record would take it past the
+ * container goes on; a record the disk cut short is ended with a newline before the next one is written. With --log-max-size the file is rotated before a record would take it past the
  * size: <path> -> <path>.1 -> ... -> <path>.<max-files - 1>; one file is truncated instead (Docker's
  * json-file max-size/max-file). CRI logs are rotated by the kubelet, which then sends REOPEN_LOG. */
 #include "json.h"
@@ -48,6 +48,7 @@ static int open_file(struct log *l, struct err *e)
   if (l->fd >= 0)
     close(l->fd);
   l->fd = fd;
+  l->torn = 0; /* a new file owes nothing */
   return 0;
 }
 
@@ -102,6 +103,15 @@ static void write_record(struct log *l, struct iovec *iov, int cnt)
     total += iov[i].iov_len;
   if (l->max_size > 0 && l->size > 0 && l->size + (long long)total > l->max_size)
     rotate(l);
+  /* A record cut short by a full disk is ended first, so that the file stays one record per line. */
+  if (l->torn && write(l->fd, "\n", 1) == 1) {
+    l->torn = 0;
+    l->size++;
+  }
+  if (l->torn) {
+    l->dropped++;
+    return;
+  }
   size_t done = 0;
   while (done < total) {
     ssize_t w = writev(l->fd, iov, cnt);
@@ -109,6 +119,7 @@ static void write_record(struct log *l, struct iovec *iov, int cnt)
       continue;
     if (w <= 0) {
       l->dropped++;
+      l->torn = done > 0;
       break;
     }
     done += (size_t)w;

@@ -50,6 +50,7 @@ struct log {
   char *scratch; /* json-file record assembly */
   size_t scratch_cap;
   unsigned long dropped; /* records a failed write lost */
+  int torn;              /* the last record was cut short: a newline is owed before the next */
 };
 
 struct client;
