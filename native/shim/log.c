@@ -9,9 +9,10 @@
  * as a partial record, as containerd does). Back-pressure policy: the container's output is read only as
  * fast as the log file takes it (so a slow disk slows the writer through the full pipe, never more); a
  * write that fails (ENOSPC, EIO) drops that record, counted in the exit file's logDropped, and the
- * container goes on; a record the disk cut short is ended with a newline before the next one is written. With --log-max-size the file is rotated before a record would take it past the
- * size: <path> -> <path>.1 -> ... -> <path>.<max-files - 1>; one file is truncated instead (Docker's
- * json-file max-size/max-file). CRI logs are rotated by the kubelet, which then sends REOPEN_LOG. */
+ * container goes on; a record the disk cut short is ended with a newline before the next one is written.
+ * With --log-max-size the file is rotated before a record would take it past the size: <path> ->
+ * <path>.1 -> ... -> <path>.<max-files - 1>; one file is truncated instead (Docker's json-file
+ * max-size/max-file). CRI logs are rotated by the kubelet, which then sends REOPEN_LOG. */
 #include "json.h"
 #include "shim.h"
 
