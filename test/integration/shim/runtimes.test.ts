@@ -133,6 +133,19 @@ for (const rc of RUNTIME_CASES) {
       assert.deepEqual([s.exitCode, s.signal], [137, 9]);
     });
 
+    test('an OOM kill inside the container is reported as oomKilled', async () => {
+      const id = await t.run(['/bin/sh', '-c', 'head -c 100000000 /dev/zero | sort >/dev/null; exit 3'], {
+        edit: (spec) => (spec.linux!.resources = { ...spec.linux!.resources, memory: { limit: 16 << 20 } }),
+      });
+      const exit = await t.manager.wait(id);
+      assert.equal(exit.oomKilled, true, JSON.stringify(exit));
+      assert.equal(exit.exitCode, 3, 'the shell survived the kill of its child');
+      const calm = await t.run(['/bin/sh', '-c', 'exit 0'], {
+        edit: (spec) => (spec.linux!.resources = { ...spec.linux!.resources, memory: { limit: 16 << 20 } }),
+      });
+      assert.equal((await t.manager.wait(calm)).oomKilled, false);
+    });
+
     test('terminal: one pty for stdio, resize, stdin through an attacher, log as stdout', async () => {
       const id = await t.create(['/bin/sh', '-c', 'read line; stty size; echo "got $line"; tty'], {
         terminal: true,
