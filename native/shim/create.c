@@ -3,7 +3,8 @@
  *    "Invocation"); berth-init reports {"pid":N} and exits, and the container is re-parented to us;
  *  - OCI runtime: `<runtime> [--root R] [args] --log runtime.log --log-format json create --bundle B
  *    --pid-file container.pid [--console-socket console.sock] <id>`, as containerd's shim and conmon call
- *    runc (docs/engines.md); its error is the last "level":"error" line of --log, else its stderr.
+ *    runc (docs/engines.md), or `exec --process P --detach` for a process added to a running container;
+ *    its error is the last "level":"error" line of --log, else its stderr.
  * Either way the child's stdio is the container's: our pipes, or with a terminal /dev/null and an error
  * pipe while the pty master comes back over console.sock (SCM_RIGHTS, runc-cli/terminals.md). */
 #include "json.h"
@@ -236,9 +237,11 @@ static void runtime_error(const struct opts *o, int err_fd, int status, struct e
     buf[n] = '\0';
     err_msg(e, "%s", buf);
   } else if (WIFSIGNALED(status))
-    err_msg(e, "runtime \"%s\" create: killed by signal %d", o->runtime, WTERMSIG(status));
+    err_msg(e, "runtime \"%s\" %s: killed by signal %d", o->runtime, o->exec_process ? "exec" : "create",
+            WTERMSIG(status));
   else
-    err_msg(e, "runtime \"%s\" create: exited with status %d and no message", o->runtime, WEXITSTATUS(status));
+    err_msg(e, "runtime \"%s\" %s: exited with status %d and no message", o->runtime,
+            o->exec_process ? "exec" : "create", WEXITSTATUS(status));
 }
 
 static int read_pid_file(pid_t *pid, struct err *e)
@@ -258,15 +261,25 @@ static int read_pid_file(pid_t *pid, struct err *e)
   return 0;
 }
 
+/* `create` (or, for an exec, `exec --process P --detach`) with the container's stdio; then the pid file
+ * and the pty master. A later failure undoes what the runtime made: the container (`delete --force`), or
+ * only the exec'd process (SIGKILL: it is our child now). */
 static int create_with_runtime(struct shim *s, struct stdio_fds *io, int console, struct err *e)
 {
   const struct opts *o = s->o;
-  const char *argv[16 + MAX_RUNTIME_ARGS];
+  const char *argv[20 + MAX_RUNTIME_ARGS];
   char log[PATH_MAX], pidfile[PATH_MAX], sock[PATH_MAX];
   size_t n = runtime_globals(o, argv, log);
-  argv[n++] = "create";
-  argv[n++] = "--bundle";
-  argv[n++] = o->bundle;
+  if (o->exec_process) {
+    argv[n++] = "exec";
+    argv[n++] = "--process";
+    argv[n++] = o->exec_process;
+    argv[n++] = "--detach";
+  } else {
+    argv[n++] = "create";
+    argv[n++] = "--bundle";
+    argv[n++] = o->bundle;
+  }
   argv[n++] = "--pid-file";
   argv[n++] = dir_path(pidfile, o->dir, "container.pid");
   if (o->terminal) {
@@ -287,7 +300,10 @@ static int create_with_runtime(struct shim *s, struct stdio_fds *io, int console
     return -1;
   }
   if (read_pid_file(&s->pid, e) < 0 || (o->terminal && console_receive(console, &s->master, e) < 0)) {
-    runtime_delete(o);
+    if (!o->exec_process)
+      runtime_delete(o);
+    else if (s->pid > 0 && kill(s->pid, SIGKILL) == 0)
+      wait_child(s->pid);
     return -1;
   }
   return 0;

@@ -22,7 +22,8 @@
 
 static const char usage_text[] =
     "usage: berth-shim --id ID --dir DIR --sync-fd N\n"
-    "         (--runtime PATH --bundle DIR [--runtime-root DIR] [--runtime-arg ARG]... | --init PATH --plan FILE)\n"
+    "         (--runtime PATH --bundle DIR [--runtime-root DIR] [--runtime-arg ARG]... [--exec-process FILE]\n"
+    "          | --init PATH --plan FILE)\n"
     "         [--terminal] [--stdin [--stdin-once]]\n"
     "         [--log-path FILE --log-format cri|json-file [--log-max-size BYTES] [--log-max-files N]"
     " [--log-max-line BYTES]]\n";
@@ -107,7 +108,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
       if (o->nruntime_args == MAX_RUNTIME_ARGS)
         return usage(o->sync_fd, "--runtime-arg: at most %s", "16");
       o->runtime_args[o->nruntime_args++] = v;
-    } else if (match(argv, argc, &i, "--bundle", &v) && v)
+    } else if (match(argv, argc, &i, "--exec-process", &v) && v)
+      o->exec_process = v;
+    else if (match(argv, argc, &i, "--bundle", &v) && v)
       o->bundle = v;
     else if (match(argv, argc, &i, "--init", &v) && v)
       o->init = v;
@@ -151,8 +154,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
     return usage(o->sync_fd, "--runtime needs --bundle%s", "");
   if (o->init && !o->plan)
     return usage(o->sync_fd, "--init needs --plan%s", "");
-  if (o->init && (o->bundle || o->runtime_root || o->nruntime_args))
-    return usage(o->sync_fd, "--bundle, --runtime-root and --runtime-arg go with --runtime, not --init%s", "");
+  if (o->init && (o->bundle || o->runtime_root || o->nruntime_args || o->exec_process))
+    return usage(o->sync_fd, "--bundle, --runtime-root, --runtime-arg and --exec-process go with --runtime%s", "");
   if (o->runtime && o->plan)
     return usage(o->sync_fd, "--plan goes with --init, not --runtime%s", "");
   if (o->stdin_once && !o->stdin_open)

@@ -24,6 +24,8 @@ struct opts {
   const char *runtime, *runtime_root, *bundle;
   const char *runtime_args[MAX_RUNTIME_ARGS];
   size_t nruntime_args;
+  /* With the runtime: run an extra process in a running container (`exec --process`), not `create`. */
+  const char *exec_process;
   /* Built-in path: berth-init and the plan file the daemon wrote. */
   const char *init, *plan;
   int terminal, stdin_open, stdin_once;

@@ -7,6 +7,7 @@ export {
   type ShimManagerOptions,
 } from './manager.js';
 export { ShimConnection, parseExitStatus } from './connection.js';
+export type { ExecOptions } from './create.js';
 export type {
   CreateOptions,
   ExitStatus,

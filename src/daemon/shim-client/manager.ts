@@ -2,27 +2,28 @@
 // from its directory after a daemon restart. The manager keeps nothing alive: every shim is detached,
 // and everything it must know is on disk (DESIGN.md "Daemon <-> shim contract").
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, wrap } from '../../base/errors.js';
 import { packageRoot } from '../../base/package-root.js';
-import { checkId, initPath, prepareContainer, readSpec, releaseContainer } from '../../runtime/index.js';
+import { initPath, releaseContainer } from '../../runtime/index.js';
 import { ShimConnection } from './connection.js';
+import { createShim, execShim, type ExecOptions, type ShimContext } from './create.js';
 import { releaseExecFifo } from './exec-fifo.js';
 import { runtimeCommand } from './oci-runtime.js';
 import { AttachFlag, Kind, resizePayload, signalPayload } from './protocol.js';
 import {
   FILES,
+  keyDir,
+  listExecKeys,
   listShimIds,
   loadRecord,
   readExitFile,
   readPidFile,
   saveRecord,
-  shimDir,
 } from './shim-dir.js';
-import { checkCreateOptions, spawnShim } from './spawn.js';
-import type { CreateOptions, ExitStatus, ShimRecord, ShimState } from './types.js';
+import type { CreateOptions, ExitStatus, ShimState } from './types.js';
 
 /** Where the manager keeps shims and which binaries it runs. */
 export interface ShimManagerOptions {
@@ -67,96 +68,40 @@ export function signalNumber(signal: number | string): number {
  */
 export class ShimManager extends EventEmitter {
   readonly root: string;
-  private readonly shim: string;
-  private readonly init: string;
+  private readonly ctx: ShimContext;
   private readonly env: NodeJS.ProcessEnv;
   private readonly waits = new Map<string, Promise<ExitStatus>>();
 
   constructor(opts: ShimManagerOptions) {
     super();
     this.root = opts.root;
-    this.shim = opts.shim ?? shimPath();
-    this.init = opts.init ?? initPath();
     this.env = opts.env ?? process.env;
+    this.ctx = {
+      root: opts.root,
+      shim: opts.shim ?? shimPath(),
+      init: opts.init ?? initPath(),
+      env: this.env,
+    };
   }
 
   /** Starts a shim that creates the container; resolves once the container exists (status `created`). */
-  async create(o: CreateOptions): Promise<ShimState> {
-    const id = checkId(o.id);
-    checkCreateOptions(o);
-    const dir = shimDir(this.root, id);
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
-    try {
-      mkdirSync(dir, { mode: 0o711 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
-        throw new BerthError('AlreadyExists', `create container "${id}": it already has a shim`);
-      throw wrap(err, `create container "${id}"`);
-    }
-    let cgroupPaths: Record<string, string> | undefined;
-    try {
-      let terminal: boolean;
-      if (o.runtime.kind === 'builtin') {
-        const prepared = prepareContainer({
-          id,
-          bundle: o.bundle,
-          fifoDir: dir,
-          consoleSocket: join(dir, FILES.console),
-        });
-        cgroupPaths = prepared.cgroupPaths;
-        terminal = prepared.terminal;
-        writeFileSync(join(dir, FILES.plan), prepared.plan, { mode: 0o600 });
-      } else {
-        terminal = readSpec(o.bundle).process!.terminal === true;
-      }
-      const rec: ShimRecord = {
-        id,
-        bundle: o.bundle,
-        runtime: o.runtime,
-        terminal,
-        stdin: o.stdin === true,
-        stdinOnce: o.stdinOnce === true,
-        log: o.log,
-        cgroupPaths,
-        shimPid: 0,
-        pid: 0,
-        created: new Date().toISOString(),
-        started: false,
-      };
-      // Saved before the shim starts: a daemon that dies while it creates still finds the shim later.
-      saveRecord(dir, rec);
-      rec.pid = await spawnShim(
-        {
-          shim: this.shim,
-          id,
-          dir,
-          runtime: o.runtime,
-          init: this.init,
-          plan: join(dir, FILES.plan),
-          bundle: o.bundle,
-          terminal,
-          stdin: rec.stdin,
-          stdinOnce: rec.stdinOnce,
-          log: o.log,
-        },
-        this.env,
-      );
-      rec.shimPid = readPidFile(join(dir, FILES.shimPid));
-      saveRecord(dir, rec);
-      return { id, status: 'created', record: rec };
-    } catch (err) {
-      // The shim has killed what it made; what is left is ours.
-      if (cgroupPaths) await releaseContainer(cgroupPaths).catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-      throw wrap(err, `create container "${id}"`);
-    }
+  create(o: CreateOptions): Promise<ShimState> {
+    return createShim(this.ctx, o);
+  }
+
+  /**
+   * Runs one more process in a running container under its own shim (OCI runtimes: `exec --process
+   * --detach`); every other method takes its key, `<id>/<execId>`. It runs from the start (no `start`).
+   */
+  async exec(id: string, execId: string, o: ExecOptions): Promise<ShimState> {
+    return execShim(this.ctx, await this.state(id), execId, o);
   }
 
   /** Lets a created container run its program (the exec fifo, or `runtime start`). */
   async start(id: string): Promise<void> {
     const dir = this.dirOf(id);
     const rec = loadRecord(dir, id);
-    if (rec.started)
+    if (rec.started || rec.exec)
       throw new BerthError('FailedPrecondition', `start container "${id}": it has already started`);
     if (readExitFile(dir))
       throw new BerthError('FailedPrecondition', `start container "${id}": it has exited`);
@@ -240,29 +185,39 @@ export class ShimManager extends EventEmitter {
     return done;
   }
 
-  /** Removes an exited container (runtime state or cgroups, and the directory); `force` kills it first. */
+  /**
+   * Removes an exited container (runtime state or cgroups, its execs, the directory), or an exec's shim
+   * directory; `force` kills first what still runs.
+   */
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const st = await this.state(id);
-    if (st.status === 'created' || st.status === 'running') {
-      if (!opts.force)
-        throw new BerthError(
-          'FailedPrecondition',
-          `delete container "${id}": it is ${st.status}, stop it first`,
-        );
-      await this.signal(id, 'SIGKILL').catch(ignoreExited);
-      await this.wait(id);
-    }
-    const dir = this.dirOf(id);
     const rec = st.record;
+    const execs = rec.exec ? [] : listExecKeys(this.root, id);
+    const live = async (key: string): Promise<boolean> =>
+      ['created', 'running'].includes((await this.state(key)).status);
+    if ((await live(id)) && !opts.force)
+      throw new BerthError(
+        'FailedPrecondition',
+        `delete container "${id}": it is ${st.status}, stop it first`,
+      );
+    // An exec outlives its container only without a pid namespace; it goes with the container.
+    for (const key of [...execs, id])
+      if (await live(key)) {
+        await this.signal(key, 'SIGKILL').catch(ignoreExited);
+        await this.wait(key);
+      }
+    const dir = this.dirOf(id);
     try {
-      if (rec.runtime.kind === 'oci')
+      if (rec.exec) {
+        // nothing of the runtime's: the process is gone, its shim directory is all there is
+      } else if (rec.runtime.kind === 'oci')
         await runtimeCommand(rec.runtime, dir, rec.bundle, ['delete', '--force', id], this.env);
       else if (rec.cgroupPaths) await releaseContainer(rec.cgroupPaths);
     } catch (err) {
       throw wrap(err, `delete container "${id}"`);
     }
     rmSync(dir, { recursive: true, force: true });
-    this.waits.delete(id);
+    for (const key of [...execs, id]) this.waits.delete(key);
   }
 
   /** The container's status, from its directory and whether its shim answers. */
@@ -284,13 +239,19 @@ export class ShimManager extends EventEmitter {
       const late = readExitFile(dir); // it may have exited between the two looks
       return late ? { id, status: 'exited', record, exit: late } : { id, status: 'lost', record };
     }
-    const created = record.runtime.kind === 'builtin' ? existsSync(join(dir, FILES.fifo)) : !record.started;
+    const created =
+      record.runtime.kind === 'builtin' && !record.exec ? existsSync(join(dir, FILES.fifo)) : !record.started;
     return { id, status: created ? 'created' : 'running', record };
   }
 
-  /** Ids of every shim directory under the root. */
+  /** Ids of every container shim under the root. */
   list(): string[] {
     return listShimIds(this.root);
+  }
+
+  /** Keys (`<id>/<execId>`) of the exec shims of container `id`. */
+  listExecs(id: string): string[] {
+    return listExecKeys(this.root, id);
   }
 
   /**
@@ -299,16 +260,16 @@ export class ShimManager extends EventEmitter {
    */
   async adopt(): Promise<ShimState[]> {
     const states: ShimState[] = [];
-    for (const id of this.list()) {
-      const st = await this.state(id);
-      if (st.status === 'created' || st.status === 'running') void this.wait(id).catch(() => undefined);
+    for (const key of this.list().flatMap((id) => [id, ...this.listExecs(id)])) {
+      const st = await this.state(key);
+      if (st.status === 'created' || st.status === 'running') void this.wait(key).catch(() => undefined);
       states.push(st);
     }
     return states;
   }
 
-  private dirOf(id: string): string {
-    return shimDir(this.root, checkId(id));
+  private dirOf(key: string): string {
+    return keyDir(this.root, key);
   }
 
   private async connect(id: string, what: string): Promise<ShimConnection> {

@@ -1,9 +1,11 @@
-// A shim's directory, <root>/<id>/ (native/shim/PROTOCOL.md "Directory"): the files the shim writes and
-// the one the manager writes (shim.json), read back after a daemon restart.
-import { readdirSync, readFileSync } from 'node:fs';
+// A shim's directory (native/shim/PROTOCOL.md "Directory"): <root>/<id>/ for a container, and
+// <root>/<id>/exec/<execId>/ for a process exec'd in it. Holds the files the shim writes and the one the
+// manager writes (shim.json), read back after a daemon restart. A shim's *key* is `<id>` or `<id>/<execId>`.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteFileSync } from '../../base/atomic-write.js';
 import { BerthError, wrap } from '../../base/errors.js';
+import { checkId } from '../../runtime/index.js';
 import { parseExitStatus } from './connection.js';
 import type { ExitStatus, ShimRecord } from './types.js';
 
@@ -18,14 +20,22 @@ export const FILES = {
   fifo: 'exec.fifo',
   plan: 'plan',
   runtimeLog: 'runtime.log',
+  execs: 'exec',
+  process: 'process.json',
 } as const;
 
 /** sockaddr_un holds 108 bytes with the NUL: the runtime connects to <dir>/console.sock by its full path. */
 const SUN_PATH_MAX = 107;
 
-/** The directory of `id` under `root`; refuses a root whose socket paths would not fit in sun_path. */
-export function shimDir(root: string, id: string): string {
-  const dir = join(root, id);
+/** The directory of a shim key under `root`; refuses a bad id and paths too long for its sockets. */
+export function keyDir(root: string, key: string): string {
+  const parts = key.split('/');
+  if (parts.length > 2)
+    throw new BerthError('InvalidArgument', `shim key "${key}": not <id> or <id>/<execId>`);
+  const dir =
+    parts.length === 2
+      ? join(root, checkId(parts[0]), FILES.execs, checkId(parts[1]))
+      : join(root, checkId(key));
   if (Buffer.byteLength(join(dir, FILES.console)) > SUN_PATH_MAX)
     throw new BerthError(
       'InvalidArgument',
@@ -74,20 +84,23 @@ export function readPidFile(path: string): number {
   }
 }
 
-/** Ids of the directories under `root` that have a record. */
-export function listShimIds(root: string): string[] {
+/** Names of the directories under `dir` that hold a record. */
+function withRecords(dir: string): string[] {
   let names: string[];
   try {
-    names = readdirSync(root);
+    names = readdirSync(dir);
   } catch {
     return [];
   }
-  return names.filter((name) => {
-    try {
-      readFileSync(join(root, name, FILES.record));
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return names.filter((name) => existsSync(join(dir, name, FILES.record)));
+}
+
+/** Container ids of the shims under `root`. */
+export function listShimIds(root: string): string[] {
+  return withRecords(root);
+}
+
+/** Keys (`<id>/<execId>`) of the exec shims of container `id`. */
+export function listExecKeys(root: string, id: string): string[] {
+  return withRecords(join(root, id, FILES.execs)).map((execId) => `${id}/${execId}`);
 }

@@ -14,6 +14,8 @@ export interface ShimCommand {
   /** Built-in path: berth-init and the plan file. */
   init?: string;
   plan?: string;
+  /** OCI path: a process.json to `exec` in the running container instead of creating one. */
+  execProcess?: string;
   bundle: string;
   terminal: boolean;
   stdin: boolean;
@@ -28,6 +30,7 @@ export function shimArgs(c: ShimCommand): string[] {
     args.push('--runtime', c.runtime.path, '--bundle', c.bundle);
     if (c.runtime.root) args.push('--runtime-root', c.runtime.root);
     for (const a of c.runtime.args ?? []) args.push(`--runtime-arg=${a}`);
+    if (c.execProcess) args.push('--exec-process', c.execProcess);
   } else {
     args.push('--init', c.init!, '--plan', c.plan!);
   }

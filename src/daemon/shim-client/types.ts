@@ -85,8 +85,10 @@ export interface ShimRecord {
   shimPid: number;
   pid: number;
   created: string;
-  /** Set once `start` has succeeded. */
+  /** Set once `start` has succeeded (an exec runs from its creation). */
   started: boolean;
+  /** For an exec shim: the container it runs in and its exec id (the shim's key is `<parent>/<execId>`). */
+  exec?: { parent: string; execId: string };
 }
 
 /** Where a shim's container is. `lost`: the shim died without writing an exit file. */
@@ -94,6 +96,7 @@ export type ShimStatus = 'created' | 'running' | 'exited' | 'lost';
 
 /** A shim as `state` and `adopt` see it. */
 export interface ShimState {
+  /** The shim's key: the container id, or `<id>/<execId>` for an exec. */
   id: string;
   status: ShimStatus;
   record: ShimRecord;

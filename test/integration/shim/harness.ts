@@ -14,21 +14,29 @@ import { Bundle, removeTestCgroupParent, RUNTIME, runtimeEnv, uniqueId } from '.
 export interface RuntimeCase {
   name: string;
   skip: string | false;
+  /** Why it cannot exec a process into a running container, or false. */
+  noExec: string | false;
   runtime(dir: string): ShimRuntime;
 }
 
-function oci(name: string, path: string): RuntimeCase {
+function oci(name: string, path: string, noExec: string | false = false): RuntimeCase {
   return {
     name,
     skip: existsSync(path) ? false : `"${path}" is not installed`,
+    noExec,
     runtime: (dir) => ({ kind: 'oci', path, root: join(dir, `rt-${name}`) }),
   };
 }
 
 /** Every runtime the shim is tested with. */
 export const RUNTIME_CASES: RuntimeCase[] = [
-  { name: 'built-in', skip: false, runtime: () => ({ kind: 'builtin' }) },
-  oci('berth-runtime', RUNTIME),
+  {
+    name: 'built-in',
+    skip: false,
+    noExec: 'the built-in path has no exec plan yet',
+    runtime: () => ({ kind: 'builtin' }),
+  },
+  oci('berth-runtime', RUNTIME, 'berth-runtime has no exec command yet'),
   oci('runc', '/usr/sbin/runc'),
   oci('crun', '/usr/bin/crun'),
 ];
