@@ -2,57 +2,24 @@
  * as Docker's stream multiplexing: kind, three zero bytes, big-endian length). Every client has a bounded
  * output queue: one that falls CLIENT_QUEUE_MAX behind is disconnected, so a stuck attacher can never
  * hold up the container or the log. */
+#include "client.h"
 #include "shim.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define ATTACH_SOCKET "attach.sock"
 #define CLIENT_QUEUE_MAX (256 * 1024)
 #define MAX_CLIENTS 64
-#define CTL_MAX 16
 #define FINISH_MS 1000 /* how long the EXIT frame and queued output may take to reach the clients */
-
-enum kind {
-  K_STDIN = 0,
-  K_STDOUT = 1,
-  K_STDERR = 2,
-  K_EXIT = 3,
-  K_ATTACH = 16,
-  K_RESIZE = 17,
-  K_SIGNAL = 18,
-  K_CLOSE_STDIN = 19,
-  K_REOPEN_LOG = 20,
-  K_WAIT = 21,
-  K_REPLY = 32,
-};
-enum { A_STDIN = 1, A_STDOUT = 2, A_STDERR = 4 };
-
-struct client {
-  struct client *next;
-  int fd;
-  unsigned flags;  /* A_* once attached */
-  int attached, waiting, stdin_done, dead, closing;
-  uint32_t events; /* what epoll watches now */
-  unsigned char hdr[8];
-  size_t hdr_len;
-  uint32_t left; /* payload bytes of the current frame still to come */
-  unsigned char ctl[CTL_MAX];
-  size_t ctl_len;
-  char *q; /* output that the socket did not take yet */
-  size_t q_len, q_off;
-};
 
 int attach_listen(struct shim *s, struct err *e)
 {
@@ -83,7 +50,7 @@ static void rearm(struct shim *s, struct client *c)
   }
 }
 
-static void stdin_done(struct shim *s, struct client *c)
+void client_stdin_done(struct shim *s, struct client *c)
 {
   if (!(c->flags & A_STDIN) || c->stdin_done)
     return;
@@ -97,7 +64,7 @@ static void drop(struct shim *s, struct client *c)
   if (c->dead)
     return;
   c->dead = 1;
-  stdin_done(s, c);
+  client_stdin_done(s, c);
   epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
   close(c->fd);
   free(c->q);
@@ -168,7 +135,7 @@ static int flush(struct shim *s, struct client *c)
 }
 
 /* Queues one frame; writes at once when nothing is queued before it. */
-static void send_frame(struct shim *s, struct client *c, unsigned kind, const void *p, size_t n)
+void client_send(struct shim *s, struct client *c, unsigned kind, const void *p, size_t n)
 {
   if (c->dead)
     return;
@@ -204,98 +171,6 @@ static void send_frame(struct shim *s, struct client *c, unsigned kind, const vo
   rearm(s, c);
 }
 
-static void reply(struct shim *s, struct client *c, const char *msg)
-{
-  send_frame(s, c, K_REPLY, msg, strlen(msg));
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void on_attach(struct shim *s, struct client *c)
-{
-  unsigned flags = c->ctl_len == 1 ? c->ctl[0] : 0x100;
-  if (flags & ~7u)
-    return reply(s, c, "attach: the payload must be one byte of flags (1 stdin, 2 stdout, 4 stderr)");
-  if (c->attached)
-    return reply(s, c, "attach: this connection is already attached");
-  if ((flags & A_STDIN) && (s->in < 0 || s->in_closing))
-    return reply(s, c, s->o->stdin_open ? "attach: stdin is closed" : "attach: the container has no stdin");
-  c->flags = flags;
-  c->attached = c->waiting = 1;
-  reply(s, c, "");
-}
-
-static void on_resize(struct shim *s, struct client *c)
-{
-  if (c->ctl_len != 4)
-    return reply(s, c, "resize: the payload must be rows and columns, two big-endian u16");
-  struct winsize ws = {.ws_row = (unsigned short)(c->ctl[0] << 8 | c->ctl[1]),
-                       .ws_col = (unsigned short)(c->ctl[2] << 8 | c->ctl[3])};
-  if (s->master < 0)
-    return reply(s, c, "resize: the container has no terminal");
-  if (!ws.ws_row || !ws.ws_col)
-    return reply(s, c, "resize: rows and columns must be at least 1");
-  struct err e;
-  if (ioctl(s->master, TIOCSWINSZ, &ws) < 0) {
-    err_sys(&e, "resize");
-    return reply(s, c, e.msg);
-  }
-  reply(s, c, "");
-}
-
-static void on_signal(struct shim *s, struct client *c)
-{
-  if (c->ctl_len != 4)
-    return reply(s, c, "signal: the payload must be a big-endian u32 signal number");
-  uint32_t sig = be32(c->ctl);
-  struct err e;
-  if (sig > 64) {
-    err_msg(&e, "signal: %u is not a signal number", sig);
-    return reply(s, c, e.msg);
-  }
-  /* The shim is the container's parent and has not reaped it, so its pid cannot have been reused. */
-  if (s->reaped)
-    return reply(s, c, "signal: the container has exited");
-  if (kill(s->pid, (int)sig) < 0) {
-    err_sys(&e, "signal %u to pid %d", sig, s->pid);
-    return reply(s, c, e.msg);
-  }
-  reply(s, c, "");
-}
-
-static void on_frame(struct shim *s, struct client *c, unsigned kind)
-{
-  struct err e;
-  switch (kind) {
-  case K_STDIN: /* empty: this attacher is done with stdin */
-    stdin_done(s, c);
-    break;
-  case K_ATTACH:
-    on_attach(s, c);
-    break;
-  case K_RESIZE:
-    on_resize(s, c);
-    break;
-  case K_SIGNAL:
-    on_signal(s, c);
-    break;
-  case K_CLOSE_STDIN:
-    stdin_close(s);
-    reply(s, c, "");
-    break;
-  case K_REOPEN_LOG:
-    reply(s, c, log_reopen(&s->log, &e) < 0 ? e.msg : "");
-    break;
-  case K_WAIT:
-    c->waiting = 1;
-    reply(s, c, "");
-    break;
-  }
-}
-
 static int known(unsigned kind)
 {
   return kind == K_STDIN || (kind >= K_ATTACH && kind <= K_WAIT);
@@ -321,7 +196,7 @@ static int parse(struct shim *s, struct client *c, const char *p, size_t n)
         return -1;
       if (c->left == 0) { /* a request without payload, or an empty STDIN: end of this attacher's stdin */
         c->hdr_len = 0;
-        on_frame(s, c, kind);
+        client_request(s, c, kind);
       }
       continue;
     }
@@ -339,7 +214,7 @@ static int parse(struct shim *s, struct client *c, const char *p, size_t n)
     if (c->left == 0) {
       c->hdr_len = 0;
       if (kind != K_STDIN)
-        on_frame(s, c, kind);
+        client_request(s, c, kind);
     }
   }
   return 0;
@@ -365,7 +240,7 @@ void client_event(struct shim *s, struct client *c, uint32_t events)
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
         drop(s, c);
       else if (n > 0 && parse(s, c, buf, (size_t)n) < 0) {
-        reply(s, c, "protocol: unknown frame kind, non-zero reserved bytes or an oversized control payload");
+        client_reply(s, c, "protocol: unknown frame kind, non-zero reserved bytes or an oversized control payload");
         c->closing = 1;
         rearm(s, c);
         if (!c->q_len)
@@ -380,7 +255,7 @@ void clients_output(struct shim *s, enum stream st, const char *p, size_t n)
   unsigned want = st == OUT_STDOUT ? A_STDOUT : A_STDERR;
   for (struct client *c = s->clients; c; c = c->next)
     if (c->attached && (c->flags & want))
-      send_frame(s, c, st == OUT_STDOUT ? K_STDOUT : K_STDERR, p, n);
+      client_send(s, c, st == OUT_STDOUT ? K_STDOUT : K_STDERR, p, n);
 }
 
 void clients_pause_stdin(struct shim *s, int paused)
@@ -407,7 +282,7 @@ void clients_finish(struct shim *s, const char *exit_json, size_t len)
   unlink(ATTACH_SOCKET);
   for (struct client *c = s->clients; c; c = c->next)
     if (c->waiting)
-      send_frame(s, c, K_EXIT, exit_json, len);
+      client_send(s, c, K_EXIT, exit_json, len);
   clients_sweep(s);
   long long until = ms_now() + FINISH_MS;
   for (;;) {

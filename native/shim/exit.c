@@ -64,7 +64,8 @@ static int memory_mount(int v2, char *mnt, char *root, size_t size)
     if (sscanf(line, "%*s %*s %*s %4095s %4095s", r, m) != 2 ||
         sscanf(sep + 3, "%31s %255s %1023s", fstype, source, super) < 2)
       continue;
-    if (v2 ? strcmp(fstype, "cgroup2") == 0 : strcmp(fstype, "cgroup") == 0 && has_word(super, strlen(super), "memory")) {
+    int memory = strcmp(fstype, "cgroup") == 0 && has_word(super, strlen(super), "memory");
+    if (v2 ? strcmp(fstype, "cgroup2") == 0 : memory) {
       snprintf(mnt, size, "%s", m);
       snprintf(root, size, "%s", r);
       found = 0;
@@ -114,7 +115,8 @@ int exit_write(struct shim *s, char *json, size_t size, size_t *len, struct err 
   long long after = oom_kills(s->oom_file);
   int oom = s->oom_file && after > s->oom_before;
   int n = snprintf(json, size,
-                   "{\"pid\":%d,\"exitCode\":%d,\"signal\":%d,\"oomKilled\":%s,\"exitedAt\":\"%s\",\"logDropped\":%lu}\n",
+                   "{\"pid\":%d,\"exitCode\":%d,\"signal\":%d,\"oomKilled\":%s,\"exitedAt\":\"%s\","
+                   "\"logDropped\":%lu}\n",
                    s->pid, code, sig, oom ? "true" : "false", s->exited_at, s->log.dropped);
   *len = n > 0 && (size_t)n < size ? (size_t)n : 0;
   return write_atomic("exit", json, *len, e);

@@ -118,13 +118,13 @@ export class ShimManager extends EventEmitter {
 
   /** Attaches to the container's streams; output arrives as the connection's `stdout`/`stderr` events. */
   async attach(id: string, opts: AttachOptions = { stdout: true, stderr: true }): Promise<ShimConnection> {
-    const conn = await this.connect(id, 'attach');
+    const conn = await this.connect(id, 'attach to');
     const flags =
       (opts.stdin ? AttachFlag.STDIN : 0) |
       (opts.stdout ? AttachFlag.STDOUT : 0) |
       (opts.stderr ? AttachFlag.STDERR : 0);
     try {
-      await conn.request(Kind.ATTACH, Buffer.from([flags]), `attach to container "${id}"`);
+      await this.request(conn, id, Kind.ATTACH, Buffer.from([flags]), 'attach to');
     } catch (err) {
       conn.close();
       throw err;
@@ -275,11 +275,13 @@ export class ShimManager extends EventEmitter {
   private async connect(id: string, what: string): Promise<ShimConnection> {
     const dir = this.dirOf(id);
     loadRecord(dir, id);
+    const exited = (): BerthError =>
+      new BerthError('FailedPrecondition', `${what} container "${id}": it has exited`);
+    if (readExitFile(dir)) throw exited();
     try {
       return await ShimConnection.open(join(dir, FILES.attach));
     } catch (err) {
-      if (readExitFile(dir))
-        throw new BerthError('FailedPrecondition', `${what} container "${id}": it has exited`);
+      if (readExitFile(dir)) throw exited();
       throw wrap(err, `${what} container "${id}": the shim does not answer`);
     }
   }
@@ -287,9 +289,26 @@ export class ShimManager extends EventEmitter {
   private async control(id: string, kind: number, payload: Buffer | undefined, what: string): Promise<void> {
     const conn = await this.connect(id, what);
     try {
-      await conn.request(kind, payload, `${what} container "${id}"`);
+      await this.request(conn, id, kind, payload, what);
     } finally {
       conn.close();
+    }
+  }
+
+  /** A request; when it fails because the shim was just finishing, the error says the container exited. */
+  private async request(
+    conn: ShimConnection,
+    id: string,
+    kind: number,
+    payload: Buffer | undefined,
+    what: string,
+  ): Promise<void> {
+    try {
+      await conn.request(kind, payload, `${what} container "${id}"`);
+    } catch (err) {
+      if (readExitFile(this.dirOf(id)))
+        throw new BerthError('FailedPrecondition', `${what} container "${id}": it has exited`);
+      throw err;
     }
   }
 

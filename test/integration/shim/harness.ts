@@ -188,3 +188,9 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** Polls `cond` every 10 ms until it holds; fails naming `what` after `ms`. */
+export async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
+  for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 10)))
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}

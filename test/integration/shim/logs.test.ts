@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeFrame, FrameDecoder, Kind } from '../../../src/daemon/shim-client/protocol.js';
 import { skipUnlessRoot } from '../runtime/harness.js';
-import { parseCri, parseJsonFile, ShimTest } from './harness.js';
+import { parseCri, parseJsonFile, ShimTest, until } from './harness.js';
 
 const lines = (n: number, from = 0): string =>
   `i=${from}; while [ $i -lt ${from + n} ]; do echo "line $i"; i=$((i+1)); done`;
@@ -65,7 +65,7 @@ describe('shim logs', { skip: skipUnlessRoot }, () => {
     let out = '';
     conn.on('stdout', (b: Buffer) => (out += b.toString()));
     await t.manager.start(id);
-    for (let i = 0; i < 500 && !out.includes('line 2\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    await until('the first three lines', () => out.includes('line 2\n'));
     renameSync(t.logPath(id), `${t.logPath(id)}.0`);
     await t.manager.reopenLog(id);
     conn.writeStdin(Buffer.from('go\n'));

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { ShimConnection } from '../../../src/daemon/shim-client/index.js';
 import { cgroupLeft, skipUnlessRoot } from '../runtime/harness.js';
-import { alive, parseCri, parseJsonFile, RUNTIME_CASES, ShimTest } from './harness.js';
+import { alive, parseCri, parseJsonFile, until, RUNTIME_CASES, ShimTest } from './harness.js';
 
 /** Everything an attacher receives, and its EXIT frame. */
 function collect(conn: ShimConnection): { out: () => string; err: () => string; exit: Promise<number> } {
@@ -20,11 +20,6 @@ function collect(conn: ShimConnection): { out: () => string; err: () => string; 
   });
   exit.catch(() => undefined); // an attacher that detaches on purpose never gets its EXIT
   return { out: () => out, err: () => err, exit };
-}
-
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !cond(); await new Promise((r) => setTimeout(r, 10)))
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
 }
 
 const X = 'x'.repeat(20_000);
@@ -220,7 +215,7 @@ for (const rc of RUNTIME_CASES) {
         ['1\n', '2\n'],
       );
       await assert.rejects(t.manager.attach(id, { stdout: true }), {
-        message: `attach container "${id}": it has exited`,
+        message: `attach to container "${id}": it has exited`,
       });
     });
 
