@@ -63,8 +63,9 @@ export function signalNumber(signal: number | string): number {
 }
 
 /**
- * Spawns, drives and re-adopts shims. Emits `exit` (id, ExitStatus) once per container whose end it saw
- * (through `wait`, which `adopt` starts for every live shim).
+ * Spawns, drives and re-adopts shims. Emits `exit` (key, ExitStatus) once per container (or exec) whose
+ * end it learns of through `wait`, which `adopt` calls for every shim: the exits that happened while no
+ * daemon ran are reported at adoption, the others when they happen.
  */
 export class ShimManager extends EventEmitter {
   readonly root: string;
@@ -255,14 +256,14 @@ export class ShimManager extends EventEmitter {
   }
 
   /**
-   * After a daemon restart: the state of every shim under the root, exits that happened meanwhile
-   * included, and a watch (`wait`) on each live one so that its exit is seen.
+   * After a daemon restart: the state of every shim under the root (exits that happened meanwhile
+   * included), and `wait` on each, so that every exit, past or future, is also an `exit` event.
    */
   async adopt(): Promise<ShimState[]> {
     const states: ShimState[] = [];
     for (const key of this.list().flatMap((id) => [id, ...this.listExecs(id)])) {
       const st = await this.state(key);
-      if (st.status === 'created' || st.status === 'running') void this.wait(key).catch(() => undefined);
+      if (st.status !== 'lost') void this.wait(key).catch(() => undefined);
       states.push(st);
     }
     return states;
