@@ -48,8 +48,22 @@ export class ShimConnection extends EventEmitter {
     socket.on('close', () => this.finish());
   }
 
-  /** Connects; rejects with the socket error (ENOENT, ECONNREFUSED when the shim is gone). */
-  static open(path: string): Promise<ShimConnection> {
+  /**
+   * Connects; rejects with the socket error (ENOENT, ECONNREFUSED when the shim is gone). EAGAIN (the
+   * shim's listen backlog is full for a moment, unix(7)) is retried for up to a second.
+   */
+  static async open(path: string): Promise<ShimConnection> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await ShimConnection.connectOnce(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || attempt >= 100) throw err;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+  }
+
+  private static connectOnce(path: string): Promise<ShimConnection> {
     return new Promise((resolve, reject) => {
       const socket = connect(path);
       const fail = (err: Error): void => reject(err);

@@ -107,8 +107,7 @@ export class ShimManager extends EventEmitter {
     if (readExitFile(dir))
       throw new BerthError('FailedPrecondition', `start container "${id}": it has exited`);
     try {
-      if (rec.runtime.kind === 'oci')
-        await runtimeCommand(rec.runtime, dir, rec.bundle, ['start', id], this.env);
+      if (rec.runtime.kind === 'oci') await runtimeCommand(rec.runtime, dir, ['start', id], this.env);
       else await releaseExecFifo(join(dir, FILES.fifo), () => existsSync(join(dir, FILES.exit)));
     } catch (err) {
       throw wrap(err, `start container "${id}"`);
@@ -212,7 +211,7 @@ export class ShimManager extends EventEmitter {
       if (rec.exec) {
         // nothing of the runtime's: the process is gone, its shim directory is all there is
       } else if (rec.runtime.kind === 'oci')
-        await runtimeCommand(rec.runtime, dir, rec.bundle, ['delete', '--force', id], this.env);
+        await runtimeCommand(rec.runtime, dir, ['delete', '--force', id], this.env);
       else if (rec.cgroupPaths) await releaseContainer(rec.cgroupPaths);
     } catch (err) {
       throw wrap(err, `delete container "${id}"`);

@@ -49,11 +49,13 @@ function logSize(path: string): number {
   }
 }
 
-/** Runs `<runtime> [globals] <args>` in the bundle directory; resolves with stdout, rejects with its error. */
+/**
+ * Runs `<runtime> [globals] <args>` in the shim directory (start and delete need no bundle, which may be
+ * gone by delete); resolves with stdout, rejects with the runtime's error.
+ */
 export function runtimeCommand(
   rt: OciRuntime,
   dir: string,
-  bundle: string,
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
@@ -68,7 +70,7 @@ export function runtimeCommand(
   ];
   const before = logSize(log);
   return new Promise((resolve, reject) => {
-    execFile(rt.path, [...globals, ...args], { cwd: bundle, env, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(rt.path, [...globals, ...args], { cwd: dir, env, timeout: 60_000 }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const why =
         lastLoggedError(readFrom(log, before)) ??

@@ -33,7 +33,7 @@ async function exchange(
 const PROTOCOL_ERROR =
   'protocol: unknown frame kind, non-zero reserved bytes or an oversized control payload';
 
-describe('attach socket protocol errors', { skip: skipUnlessRoot }, () => {
+describe('attach socket protocol errors', { skip: skipUnlessRoot, timeout: 120_000 }, () => {
   let t: ShimTest;
   before(() => {
     t = new ShimTest();
@@ -88,7 +88,15 @@ describe('attach socket protocol errors', { skip: skipUnlessRoot }, () => {
     // More connections than the shim takes at once: the extra ones are closed, the others still work.
     const many: Socket[] = [];
     for (let i = 0; i < 80; i++) many.push(connect(sock).on('error', () => undefined));
-    await Promise.all(many.map((s) => new Promise((r) => (s.connecting ? s.once('connect', r) : r(null)))));
+    // Each ends connected, refused (a full backlog says EAGAIN) or closed by the shim; none may hang.
+    await Promise.all(
+      many.map(
+        (s) =>
+          new Promise((r) =>
+            s.connecting ? s.once('connect', r).once('error', r).once('close', r) : r(null),
+          ),
+      ),
+    );
     await t.manager.signal(id, 0).catch(() => undefined); // may be refused while the slots are full
     for (const s of many) s.destroy();
 

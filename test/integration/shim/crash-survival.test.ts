@@ -38,7 +38,7 @@ function logLines(log: LogOptions, text: string): string[] {
   });
 }
 
-describe('crash survival', { skip: skipUnlessRoot }, () => {
+describe('crash survival', { skip: skipUnlessRoot, timeout: 180_000 }, () => {
   let t: ShimTest;
   let signalDir: string;
   before(() => {

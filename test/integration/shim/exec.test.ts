@@ -17,7 +17,7 @@ function processOf(t: ShimTest, id: string, args: string[], terminal = false): P
 }
 
 for (const rc of RUNTIME_CASES) {
-  describe(`exec with ${rc.name}`, { skip: skipUnlessRoot || rc.skip }, () => {
+  describe(`exec with ${rc.name}`, { skip: skipUnlessRoot || rc.skip, timeout: 120_000 }, () => {
     let t: ShimTest;
     before(() => {
       t = new ShimTest(rc);

@@ -15,7 +15,7 @@ import { parseCri, parseJsonFile, ShimTest, until } from './harness.js';
 const lines = (n: number, from = 0): string =>
   `i=${from}; while [ $i -lt ${from + n} ]; do echo "line $i"; i=$((i+1)); done`;
 
-describe('shim logs', { skip: skipUnlessRoot }, () => {
+describe('shim logs', { skip: skipUnlessRoot, timeout: 120_000 }, () => {
   let t: ShimTest;
   before(() => {
     t = new ShimTest();

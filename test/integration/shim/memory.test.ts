@@ -16,7 +16,7 @@ function status(pid: number): { rss: number; anon: number } {
   return { rss: kb('VmRSS'), anon: kb('RssAnon') };
 }
 
-describe('shim memory', { skip: skipUnlessRoot }, () => {
+describe('shim memory', { skip: skipUnlessRoot, timeout: 60_000 }, () => {
   let t: ShimTest;
   before(() => {
     t = new ShimTest();

@@ -53,7 +53,7 @@ const STDERR_LINES: [string, boolean][] = [
 ];
 
 for (const rc of RUNTIME_CASES) {
-  describe(`shim with ${rc.name}`, { skip: skipUnlessRoot || rc.skip }, () => {
+  describe(`shim with ${rc.name}`, { skip: skipUnlessRoot || rc.skip, timeout: 300_000 }, () => {
     let t: ShimTest;
     before(() => {
       t = new ShimTest(rc);
