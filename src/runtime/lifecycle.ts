@@ -1,42 +1,21 @@
 // The container lifecycle of runtime.md: create, start, kill, destroy — shared by the commands.
-import {
-  chmodSync,
-  closeSync,
-  constants as fsConstants,
-  openSync,
-  readSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  existsSync,
-} from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { closeSync, constants as fsConstants, openSync, readSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { atomicWriteFileSync } from '../base/atomic-write.js';
-import { BerthError, messageOf, wrap } from '../base/errors.js';
-import { native } from '../base/native.js';
-import type { Spec } from '../oci/runtime-spec.js';
-import { validateSpec } from '../oci/validate.js';
+import { BerthError, wrap } from '../base/errors.js';
 import {
   cgroupPids,
-  checkResources,
-  checkSystemdCgroup,
-  createCgroups,
   destroyCgroups,
-  deviceRules,
   freezeCgroups,
-  hostLayout,
   isFrozen,
-  resolveCgroupPaths,
-  resourceWarnings,
   thawCgroups,
   type CgroupPaths,
 } from './cgroups/index.js';
 import { warn, type RuntimeContext } from './context.js';
 import { runPoststart, runPoststop } from './hooks.js';
 import { launchInit, type InitHandle } from './init-process.js';
-import { buildPlan, type CgroupMountSource } from './plan/build.js';
 import { encodePlan } from './plan/encode.js';
-import { addHooks } from './plan/hooks.js';
+import { readSpec, setUpContainer, type ContainerSetup } from './setup.js';
 import { isAlive, procStat } from './state/proc.js';
 import {
   loadRecord,
@@ -59,45 +38,6 @@ export interface CreateOptions {
   foreground: boolean;
 }
 
-/** Reads and validates <bundle>/config.json. */
-export function readSpec(bundle: string): Spec {
-  const path = join(bundle, 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw wrap(err, `read "${path}"`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new BerthError('InvalidArgument', `config.json: invalid JSON: ${messageOf(err)}`);
-  }
-  return validateSpec(raw);
-}
-
-function cgroupMountSources(paths: CgroupPaths): CgroupMountSource[] {
-  const layout = hostLayout();
-  if (layout.unifiedOnly) return [{ name: '', fstype: 'cgroup2', data: '', hostPath: paths['']! }];
-  const sources: CgroupMountSource[] = layout.v1.map((h) => {
-    const key = h.controllers.join(',');
-    const data = key.startsWith('name=') ? `none,${key}` : key;
-    return { name: basename(h.mountpoint), fstype: 'cgroup', data, hostPath: paths[key]! };
-  });
-  if (layout.v2)
-    sources.push({ name: basename(layout.v2.mountpoint), fstype: 'cgroup2', data: '', hostPath: paths['']! });
-  return sources;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return true; // missing sources fail at mount time with the kernel's word
-  }
-}
-
 /** Creates the container up to the exec fifo (runtime.md "Create"); leaves nothing behind on failure. */
 export async function createContainer(
   ctx: RuntimeContext,
@@ -117,41 +57,23 @@ export async function createContainer(
       'InvalidArgument',
       '--console-socket: process.terminal is false, there is no terminal to send',
     );
-  const rootfs = resolve(bundle, spec.root!.path);
-  if (!existsSync(rootfs)) throw new BerthError('InvalidArgument', `root.path: "${rootfs}" does not exist`);
-  if (ctx.systemdCgroup) checkSystemdCgroup(spec.linux?.cgroupsPath, id);
-  const resources = {
-    ...checkResources(spec.linux?.resources, 'linux.resources'),
-    devices: deviceRules(spec.linux),
-  };
-  for (const w of resourceWarnings(resources)) warn(ctx, w);
-
   const dir = makeStateDir(ctx.root, id);
   let pid = 0;
-  let cgroupPaths: CgroupPaths = {};
-  let cgroupsMade = false;
+  let setup: ContainerSetup | undefined;
   let launched = false;
   try {
-    const fifo = join(dir, 'exec.fifo');
-    native().mkfifo(fifo, 0o622);
-    // The umask must not narrow it: a container whose user is not root opens it after dropping privileges.
-    chmodSync(fifo, 0o622);
-    const layout = hostLayout();
-    cgroupPaths = resolveCgroupPaths(spec.linux?.cgroupsPath, id, layout);
-    const cgroups = createCgroups(cgroupPaths, resources, layout);
-    cgroupsMade = true;
-    const planned = buildPlan({
-      spec,
+    setup = setUpContainer({
+      id,
       bundle,
-      stateDir: dir,
+      spec,
+      fifoDir: dir,
       consoleSocket: opts.consoleSocket ? resolve(opts.consoleSocket) : undefined,
       preserveFds: opts.preserveFds,
       noPivot: opts.noPivot,
-      cgroups,
-      cgroupMounts: cgroupMountSources(cgroupPaths),
-      isDirectory,
+      systemdCgroup: ctx.systemdCgroup,
+      warn: (msg) => warn(ctx, msg),
     });
-    const steps = addHooks(planned, { spec, id, bundle, rootfs });
+    const { rootfs, cgroupPaths, steps } = setup;
     launched = true;
     const init = launchInit(opts.foreground ? 'run' : 'create', encodePlan(steps), opts.preserveFds);
     pid = init.pid;
@@ -173,8 +95,8 @@ export async function createContainer(
     if (opts.pidFile) atomicWriteFileSync(resolve(opts.pidFile), String(pid), 0o644, false);
     return { rec, init };
   } catch (err) {
-    if (pid) await killAndWait(pid, cgroupPaths);
-    if (cgroupsMade) await destroyCgroups(cgroupPaths).catch(() => undefined);
+    if (pid) await killAndWait(pid, setup?.cgroupPaths ?? {});
+    if (setup) await destroyCgroups(setup.cgroupPaths).catch(() => undefined);
     removeStateDir(ctx.root, id);
     // The container's environment was (partly) made, so it is destroyed as runtime.md step 12 says, and
     // step 13's poststop hooks follow (a failed prestart/createRuntime/createContainer hook lands here).

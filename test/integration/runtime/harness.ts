@@ -181,7 +181,8 @@ export function cgroupLeft(rel: string): string | undefined {
 /** Tests put containers under `/berth-test/<id>`; the runtime (like runc) leaves that parent behind. */
 export const TEST_CGROUP_PARENT = 'berth-test';
 
-function removeTestCgroupParent(): void {
+/** Removes the tests' cgroup parent from every hierarchy where it is empty. */
+export function removeTestCgroupParent(): void {
   for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
     try {
       rmdirSync(join('/sys/fs/cgroup', hierarchy, TEST_CGROUP_PARENT));
