@@ -14,6 +14,9 @@ import type { ContentStore, Digest, Info, Status, Writer, WriterOptions } from '
 
 const MAX_REF_LENGTH = 1024;
 
+/** ingest/.new-* directories this process is creating right now: not crash leftovers. */
+const creating = new Set<string>();
+
 /** Content blobs and ingests under `<root>/content` (see layout.ts). */
 export class LocalContentStore implements ContentStore {
   /** The store's paths. */
@@ -187,11 +190,14 @@ export class LocalContentStore implements ContentStore {
     }
   }
 
-  /** Removes ingest directories a crash left half-created (ingest/.new-*); returns how many. */
+  /**
+   * Removes ingest directories a crash left half-created (ingest/.new-*), except those this process is
+   * creating now; returns how many. One process owns a root, so another's creations are not considered.
+   */
   async removeIncompleteIngests(): Promise<number> {
     let removed = 0;
     for (const name of await readdirOrEmpty(this.layout.ingests)) {
-      if (!name.startsWith('.new-')) continue;
+      if (!name.startsWith('.new-') || creating.has(join(this.layout.ingests, name))) continue;
       await rm(join(this.layout.ingests, name), { recursive: true, force: true });
       removed++;
     }
@@ -254,6 +260,7 @@ export class LocalContentStore implements ContentStore {
     await rm(dir, { recursive: true, force: true });
     await mkdir(this.layout.ingests, { recursive: true, mode: 0o700 });
     const tmp = join(this.layout.ingests, `.new-${randomBytes(8).toString('hex')}`);
+    creating.add(tmp);
     try {
       await mkdir(tmp, { mode: 0o700 });
       await writeFile(join(tmp, 'ref'), ref);
@@ -264,6 +271,8 @@ export class LocalContentStore implements ContentStore {
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw wrap(err, `ingest "${ref}"`);
+    } finally {
+      creating.delete(tmp);
     }
     return meta;
   }

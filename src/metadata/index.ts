@@ -17,4 +17,4 @@ export { NamespacedSnapshotter } from './snapshot-store.js';
 export { Stores } from './stores.js';
 export type { StoresOptions, ViewOptions } from './stores.js';
 export { chainIds } from './gc.js';
-export type { GcOptions, GcReport } from './gc.js';
+export type { Collectable, GcOptions, GcReport } from './gc.js';

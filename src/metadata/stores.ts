@@ -28,6 +28,8 @@ export interface StoresOptions {
   snapshotters?: Record<string, Snapshotter>;
   /** The database path; default <root>/metadata.db (":memory:" for tests). */
   databasePath?: string;
+  /** The plain content store; default one over <root>/content. */
+  content?: LocalContentStore;
 }
 
 /** Everything stored under one root. */
@@ -47,7 +49,7 @@ export class Stores {
     opts: StoresOptions = {},
   ) {
     this.db = openDatabase(opts.databasePath ?? join(root, 'metadata.db'));
-    this.blobs = new LocalContentStore(root);
+    this.blobs = opts.content ?? new LocalContentStore(root);
     this.namespaces = new Namespaces(this.db);
     this.backends = new Map(Object.entries(opts.snapshotters ?? {}));
   }
