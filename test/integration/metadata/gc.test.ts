@@ -265,9 +265,10 @@ describe('garbage collection', { skip }, () => {
     }
     const gatedRoot = mkdtempSync(join(tmpdir(), 'berth-gc-gate-'));
     const gated = new Stores(gatedRoot, { content: new GatedStore(gatedRoot) });
+    const data = Buffer.from('committed, not yet recorded');
+    let write: Promise<unknown> = Promise.resolve();
     try {
-      const data = Buffer.from('committed, not yet recorded');
-      const write = writeBlob(gated.content(NS), 'gap', data, {
+      write = writeBlob(gated.content(NS), 'gap', data, {
         digest: digestOf(data),
         labels: { 'containerd.io/gc.root': 'x' },
       });
@@ -283,6 +284,7 @@ describe('garbage collection', { skip }, () => {
       assert.ok((await gated.content(NS).readBlob(digestOf(data))).equals(data));
     } finally {
       release();
+      await write.catch(() => undefined); // let a failed run's write finish before its root is removed
       await gated.close();
       rmSync(gatedRoot, { recursive: true, force: true });
     }
