@@ -1,10 +1,11 @@
 // One open ingest of the plain store: appends to <ingest>/data while hashing, and commits by fsync +
 // rename + directory fsync (see layout.ts). The writer holds the ref's lock (and the expected digest's)
 // from open to commit, close or a failed open; nothing else writes the ingest meanwhile.
-import { open, rename, rm, chmod, mkdir, stat, type FileHandle } from 'node:fs/promises';
+import { rename, rm, chmod, mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BerthError } from '../base/errors.js';
 import { Digester, parseDigest } from './digest.js';
+import { pathExists, syncDir } from './durable-fs.js';
 import type { ContentLayout } from './layout.js';
 import type { HeldLock } from './ref-lock.js';
 import type { CommitOptions, Digest, Info, Status, Writer } from './types.js';
@@ -114,7 +115,7 @@ export class IngestWriter implements Writer {
       await this.file.close();
       this.closed = true;
       try {
-        if (await exists(target)) {
+        if (await pathExists(target)) {
           await rm(this.dir, { recursive: true, force: true });
           throw new BerthError('AlreadyExists', `content "${actual}": already exists`);
         }
@@ -156,25 +157,5 @@ export class IngestWriter implements Writer {
     const next = this.queue.then(op, op);
     this.queue = next.catch(() => undefined);
     return next;
-  }
-}
-
-/** fsync(2) of a directory, so a rename into it survives a crash. */
-export async function syncDir(dir: string): Promise<void> {
-  const fd = await open(dir, 'r');
-  try {
-    await fd.sync();
-  } finally {
-    await fd.close();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
   }
 }

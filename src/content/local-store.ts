@@ -7,7 +7,8 @@ import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { BerthError, wrap } from '../base/errors.js';
 import { CANONICAL_ALGORITHM, Digester, parseDigest, type Algorithm } from './digest.js';
-import { IngestWriter, syncDir, type IngestMeta } from './ingest-writer.js';
+import { pathExists, syncDir } from './durable-fs.js';
+import { IngestWriter, type IngestMeta } from './ingest-writer.js';
 import { ContentLayout } from './layout.js';
 import { LockDir, type HeldLock } from './ref-lock.js';
 import type { ContentStore, Digest, Info, Status, Writer, WriterOptions } from './types.js';
@@ -326,16 +327,6 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
     return await readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
   }
 }
