@@ -110,6 +110,25 @@ export class LocalContentStore implements ContentStore {
       );
   }
 
+  /**
+   * Re-hashes every blob (after a crash, or as a check of the disk) and returns those whose bytes no longer
+   * match their digest; with `remove`, deletes them, so that the next pull fetches them again.
+   */
+  async verifyAll(opts: { remove?: boolean } = {}): Promise<{ checked: number; corrupt: Digest[] }> {
+    const corrupt: Digest[] = [];
+    const infos = await this.list();
+    for (const { digest } of infos) {
+      try {
+        await this.verify(digest);
+      } catch (err) {
+        if (!(err instanceof BerthError && err.code === 'FailedPrecondition')) throw err;
+        corrupt.push(digest);
+        if (opts.remove) await this.delete(digest);
+      }
+    }
+    return { checked: infos.length, corrupt };
+  }
+
   /** Opens or resumes the ingest `opts.ref`. */
   async writer(opts: WriterOptions): Promise<Writer> {
     const ref = checkRef(opts.ref);

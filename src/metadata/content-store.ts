@@ -100,7 +100,11 @@ export class NamespacedContentStore implements ContentStore {
       throw new BerthError('InvalidArgument', 'ingest ref: must not be empty');
     const labels = checkLabels(opts.labels ?? {}, `ingest "${opts.ref}"`);
     if (opts.expected) {
-      if (this.row(opts.expected)) throw alreadyExists(opts.expected);
+      if (this.row(opts.expected)) {
+        // Already here: under a lease, hold it for the rest of the pull (containerd does the same).
+        this.ctx.db.transaction(() => this.ctx.leaseResource('content', opts.expected!)).immediate();
+        throw alreadyExists(opts.expected);
+      }
       const shared = await this.ctx.gcLock.shared(async () => {
         const info = await this.backend.info(opts.expected!).catch(() => null);
         if (info === null) return false;

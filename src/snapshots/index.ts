@@ -5,7 +5,14 @@ export { OverlaySnapshotter } from './overlay.js';
 export { NativeSnapshotter } from './native.js';
 export { checkOverlaySupport } from './overlay-support.js';
 export type { OverlaySupport } from './overlay-support.js';
-export { compactOverlayData, MOUNT_DATA_MAX, mountAll, OVERLAY_MAX_LAYERS, unmountAll } from './mount.js';
+export {
+  compactOverlayData,
+  layerDir,
+  MOUNT_DATA_MAX,
+  mountAll,
+  OVERLAY_MAX_LAYERS,
+  unmountAll,
+} from './mount.js';
 export { mountsUsing } from './mount-info.js';
 export { applyLabelPaths, checkLabels, MAX_LABEL_SIZE } from './labels.js';
 export { openSnapshotter } from './select.js';

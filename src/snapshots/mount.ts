@@ -49,6 +49,22 @@ export function splitOptions(options: readonly string[]): SplitOptions {
   };
 }
 
+/**
+ * The directory that receives a writable snapshot's own changes, found from its mounts: the source of a
+ * read-write bind mount, or overlay's upperdir. An unpacker may write a layer there directly, with
+ * whiteouts in overlay's form (0:0 character devices, trusted.overlay.opaque), as containerd's overlay
+ * applier does. Undefined for read-only mounts.
+ */
+export function layerDir(mounts: readonly Mount[]): string | undefined {
+  const m = mounts[mounts.length - 1];
+  if (!m) return undefined;
+  const opts = splitOptions(m.options);
+  if (m.type === 'bind' || opts.bind) return opts.readonly ? undefined : m.source;
+  if (m.type === 'overlay')
+    return opts.data.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
+  return undefined;
+}
+
 /** Mounts `mounts` in order on `target`; on failure, undoes the ones already made. */
 export function mountAll(mounts: readonly Mount[], target: string): void {
   let done = 0;

@@ -243,6 +243,19 @@ export function metadataSuite(name: string, makeFixture: () => Promise<MetadataF
         'the record is made with its own labels',
       );
       assert.deepEqual((await moby.info(digest)).labels, { owner: 'moby' });
+      const lease = stores.leases(DOCKER_NAMESPACE).create({ id: 'repull' });
+      await assert.rejects(
+        stores.content(DOCKER_NAMESPACE, { lease: lease.id }).writer({ ref: 'again', expected: digest }),
+        {
+          code: 'AlreadyExists',
+        },
+      );
+      assert.deepEqual(
+        stores.leases(DOCKER_NAMESPACE).listResources('repull'),
+        [{ type: 'content', id: digest }],
+        'a re-pull holds what it found',
+      );
+      stores.leases(DOCKER_NAMESPACE).delete('repull');
       await moby.delete(digest);
       assert.ok((await k8s.readBlob(digest)).equals(data), 'the other namespace still reads it');
       await k8s.delete(digest);

@@ -22,7 +22,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { native } from '../../../src/base/native.js';
-import { mountAll, unmountAll, type Mount, type Snapshotter } from '../../../src/snapshots/index.js';
+import {
+  layerDir,
+  mountAll,
+  unmountAll,
+  type Mount,
+  type Snapshotter,
+} from '../../../src/snapshots/index.js';
 import { rejectsWith } from '../content/suite.js';
 
 /** A snapshotter under test. */
@@ -255,6 +261,20 @@ export function snapshotterSuite(name: string, makeFixture: () => Promise<Snapsh
       });
       await sn.remove('chain-top');
       for (let i = depth - 1; i >= 0; i--) await sn.remove(`chain-${i}`);
+    });
+
+    test('a layer written straight into layerDir (as an unpacker may) shows in its children', async () => {
+      const dir = layerDir(await sn.prepare('direct', 'top'));
+      assert.ok(dir, 'an active snapshot has a layer directory');
+      await writeFile(join(dir, 'unpacked'), 'direct');
+      await sn.commit('direct-c', 'direct');
+      assert.equal(layerDir(await sn.view('direct-v', 'direct-c')), undefined, 'a view has none');
+      await withMounted(await sn.mounts('direct-v'), async (d) => {
+        assert.equal(await readFile(join(d, 'unpacked'), 'utf8'), 'direct');
+        assert.equal(await readFile(join(d, 'added'), 'utf8'), 'top');
+      });
+      await sn.remove('direct-v');
+      await sn.remove('direct-c');
     });
 
     test('a mounted snapshot is not removed', async () => {

@@ -160,6 +160,13 @@ describe('content store: crashes and concurrent processes', () => {
     await assert.rejects(store.verify(digest), {
       message: `content "${digest}": corrupt, its bytes hash to "${digestOf('not the bytes')}"`,
     });
-    await store.delete(digest);
+    const good = Buffer.from('intact');
+    const w2 = await store.writer({ ref: 'intact' });
+    await w2.write(good);
+    await w2.commit(good.length, digestOf(good));
+    assert.deepEqual(await store.verifyAll(), { checked: 2, corrupt: [digest] });
+    assert.deepEqual(await store.verifyAll({ remove: true }), { checked: 2, corrupt: [digest] });
+    assert.deepEqual(await store.verifyAll(), { checked: 1, corrupt: [] });
+    await store.delete(digestOf(good));
   });
 });
