@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { BerthError } from '../base/errors.js';
 import { LocalContentStore } from '../content/index.js';
-import type { Snapshotter } from '../snapshots/index.js';
+import { openSnapshotter, type Snapshotter } from '../snapshots/index.js';
 import { Containers } from './containers.js';
 import { NamespacedContentStore, type NamespaceContext } from './content-store.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
@@ -115,5 +115,39 @@ export class Stores {
         if (leases && opts.lease !== undefined) leases.addResource(opts.lease, { type, id });
       },
     };
+  }
+}
+
+/** What openStores did to open a root. */
+export interface OpenedStores {
+  /** The stores. */
+  stores: Stores;
+  /** The snapshotter chosen ("overlay" where it works, else "native"), registered under this name. */
+  snapshotter: 'overlay' | 'native';
+  /** Why overlay was not chosen, if it was not and no choice was forced. */
+  fallbackReason?: string;
+  /** Crash leftovers removed while opening (half-made ingests and snapshot directories). */
+  leftovers: number;
+}
+
+/**
+ * Opens the stores of `root` the way berthd starts: the metadata database (migrated), the content store,
+ * the snapshotter (`prefer`, or overlay if it works here, else native), and removes what a crash left
+ * half-made. Nothing runs yet at open, so every half-made directory is a leftover.
+ */
+export async function openStores(root: string, prefer?: 'overlay' | 'native'): Promise<OpenedStores> {
+  const chosen = await openSnapshotter(root, prefer);
+  const stores = new Stores(root, { snapshotters: { [chosen.name]: chosen.snapshotter } });
+  try {
+    const leftovers = (await stores.blobs.removeIncompleteIngests()) + (await chosen.snapshotter.cleanup());
+    return {
+      stores,
+      snapshotter: chosen.name,
+      ...(chosen.fallbackReason !== undefined ? { fallbackReason: chosen.fallbackReason } : {}),
+      leftovers,
+    };
+  } catch (err) {
+    await stores.close();
+    throw err;
   }
 }
