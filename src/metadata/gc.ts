@@ -19,9 +19,10 @@
 //      (children before parents), stale unleased ingests and crash leftovers are removed. Each removal is
 //      atomic on its own and found again by the next collection if this one is interrupted.
 import { BerthError } from '../base/errors.js';
-import { digestOf, type LocalContentStore } from '../content/index.js';
+import type { LocalContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
 import type { SqliteDatabase } from './database.js';
+import { contentId, Marker, snapshotId, type ContentRow, type SnapshotRow } from './gc-mark.js';
 
 /** What the collector works on (Stores provides it). */
 export interface Collectable {
@@ -63,47 +64,12 @@ export interface GcReport {
   skipped: string[];
 }
 
-const GC_ROOT = 'containerd.io/gc.root';
-const REF_CONTENT = 'containerd.io/gc.ref.content';
-const REF_SNAPSHOT = 'containerd.io/gc.ref.snapshot.';
-/** The largest manifest or config the collector reads (the distribution spec's manifest limit). */
-const MAX_WALKED_BLOB = 4 * 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
-const MANIFEST_TYPES = new Set([
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-]);
-const CONFIG_TYPES = new Set([
-  'application/vnd.oci.image.config.v1+json',
-  'application/vnd.docker.container.image.v1+json',
-]);
-
-interface ContentRow {
-  namespace: string;
-  digest: string;
-  labels: string;
-}
-interface SnapshotRow {
-  namespace: string;
-  snapshotter: string;
-  key: string;
-  backend_key: string;
-  parent: string | null;
-  labels: string;
-}
-interface JsonDescriptor {
-  mediaType?: string;
-  digest?: string;
-}
 
 /** Runs one collection; the caller holds the exclusive GC lock. */
 export async function collectGarbage(stores: Collectable, opts: GcOptions = {}): Promise<GcReport> {
   const now = opts.now ?? new Date();
+  const nowText = now.toISOString();
   const report: GcReport = {
     leases: [],
     content: [],
@@ -116,7 +82,7 @@ export async function collectGarbage(stores: Collectable, opts: GcOptions = {}):
   };
   const db = stores.db;
 
-  // What exists on disk, to drop records a crash left without their blob or snapshot.
+  // What exists on disk: records a crash left without their blob or backend snapshot are not marked.
   const blobs = new Set((await stores.blobs.list()).map((i) => i.digest));
   const backendKeys = new Map<string, Set<string>>();
   for (const name of stores.snapshotterNames()) {
@@ -124,132 +90,71 @@ export async function collectGarbage(stores: Collectable, opts: GcOptions = {}):
     await stores.backendSnapshotter(name).walk((info) => void keys.add(info.name));
     backendKeys.set(name, keys);
   }
-
   const contentRows = db.prepare('SELECT namespace, digest, labels FROM content').all() as ContentRow[];
   const snapshotRows = db
     .prepare('SELECT namespace, snapshotter, key, backend_key, parent, labels FROM snapshots')
     .all() as SnapshotRow[];
-  const contentByKey = new Map(
-    contentRows.filter((r) => blobs.has(r.digest)).map((r) => [`${r.namespace}\n${r.digest}`, r]),
-  );
-  const snapshotByKey = new Map(
-    snapshotRows
-      .filter((r) => backendKeys.get(r.snapshotter)?.has(r.backend_key) ?? false)
-      .map((r) => [`${r.namespace}\n${r.snapshotter}\n${r.key}`, r]),
+  const marker = new Marker(
+    stores.blobs,
+    stores.snapshotterNames(),
+    contentRows.filter((r) => blobs.has(r.digest)),
+    snapshotRows.filter((r) => backendKeys.get(r.snapshotter)?.has(r.backend_key) ?? false),
   );
 
-  // Mark.
-  const markedContent = new Set<string>();
-  const markedSnapshots = new Set<string>();
+  // Mark from the roots.
   const leasedIngests = new Set<string>();
-
-  const markLabels = async (ns: string, labelsText: string): Promise<void> => {
-    const labels = JSON.parse(labelsText) as Record<string, string>;
-    for (const [k, v] of Object.entries(labels)) {
-      if (k === REF_CONTENT || k.startsWith(`${REF_CONTENT}.`)) await markContent(ns, v, undefined, false);
-      else if (k.startsWith(REF_SNAPSHOT))
-        markSnapshotSync(ns, k.slice(REF_SNAPSHOT.length).split('/')[0]!, v);
-    }
-  };
-  const pendingSnapshotLabels: [string, string][] = [];
-  const markSnapshotSync = (ns: string, sn: string, key: string): void => {
-    for (let k: string | null = key; k !== null;) {
-      const id = `${ns}\n${sn}\n${k}`;
-      const row = snapshotByKey.get(id);
-      if (!row || markedSnapshots.has(id)) return;
-      markedSnapshots.add(id);
-      pendingSnapshotLabels.push([ns, row.labels]);
-      k = row.parent;
-    }
-  };
-  const markContent = async (
-    ns: string,
-    digest: string,
-    mediaType: string | undefined,
-    sniff: boolean,
-  ): Promise<void> => {
-    const id = `${ns}\n${digest}`;
-    const row = contentByKey.get(id);
-    if (!row || markedContent.has(id)) return;
-    markedContent.add(id);
-    await markLabels(ns, row.labels);
-    const walk =
-      mediaType !== undefined
-        ? INDEX_TYPES.has(mediaType) || MANIFEST_TYPES.has(mediaType) || CONFIG_TYPES.has(mediaType)
-        : sniff;
-    if (!walk) return;
-    const doc = await readJson(stores, digest);
-    if (doc === undefined) return;
-    const type = mediaType ?? (typeof doc['mediaType'] === 'string' ? doc['mediaType'] : undefined);
-    for (const child of childrenOf(doc, type))
-      if (child.digest) await markContent(ns, child.digest, child.mediaType, false);
-    const isConfig = type !== undefined ? CONFIG_TYPES.has(type) : typeof doc['rootfs'] === 'object';
-    if (isConfig)
-      for (const chainId of chainIds(doc))
-        for (const sn of stores.snapshotterNames()) markSnapshotSync(ns, sn, chainId);
-  };
-  const drainSnapshotLabels = async (): Promise<void> => {
-    while (pendingSnapshotLabels.length > 0) {
-      const [ns, labels] = pendingSnapshotLabels.shift()!;
-      await markLabels(ns, labels);
-    }
-  };
-
-  const nowText = now.toISOString();
   const liveLease =
     'SELECT 1 FROM leases l WHERE l.namespace = r.namespace AND l.id = r.lease_id AND (l.expires_at IS NULL OR l.expires_at > ?)';
   const leased = db
     .prepare(`SELECT namespace, type, id FROM lease_resources r WHERE EXISTS (${liveLease})`)
-    .all(nowText) as {
-    namespace: string;
-    type: string;
-    id: string;
-  }[];
+    .all(nowText) as { namespace: string; type: string; id: string }[];
   for (const r of leased) {
-    if (r.type === 'content') await markContent(r.namespace, r.id, undefined, false);
+    if (r.type === 'content') await marker.markContent(r.namespace, r.id);
     else if (r.type === 'ingests') leasedIngests.add(`${r.namespace}/${r.id}`);
     else if (r.type.startsWith('snapshots/'))
-      markSnapshotSync(r.namespace, r.type.slice('snapshots/'.length), r.id);
+      marker.markSnapshot(r.namespace, r.type.slice('snapshots/'.length), r.id);
   }
-  for (const img of db.prepare('SELECT namespace, target_digest, target_media_type FROM images').all() as {
+  const images = db.prepare('SELECT namespace, target_digest, target_media_type FROM images').all() as {
     namespace: string;
     target_digest: string;
     target_media_type: string;
-  }[])
-    await markContent(img.namespace, img.target_digest, img.target_media_type, true);
-  for (const c of db
+  }[];
+  for (const img of images)
+    await marker.markContent(img.namespace, img.target_digest, img.target_media_type, true);
+  const containers = db
     .prepare('SELECT namespace, image_digest, snapshotter, snapshot_key FROM containers')
     .all() as {
     namespace: string;
     image_digest: string | null;
     snapshotter: string | null;
     snapshot_key: string | null;
-  }[]) {
-    if (c.snapshotter && c.snapshot_key) markSnapshotSync(c.namespace, c.snapshotter, c.snapshot_key);
-    if (c.image_digest) await markContent(c.namespace, c.image_digest, undefined, true);
+  }[];
+  for (const c of containers) {
+    if (c.snapshotter && c.snapshot_key) marker.markSnapshot(c.namespace, c.snapshotter, c.snapshot_key);
+    if (c.image_digest) await marker.markContent(c.namespace, c.image_digest, undefined, true);
   }
-  for (const r of contentByKey.values())
-    if (GC_ROOT in (JSON.parse(r.labels) as object))
-      await markContent(r.namespace, r.digest, undefined, false);
-  for (const r of snapshotByKey.values())
-    if (GC_ROOT in (JSON.parse(r.labels) as object)) markSnapshotSync(r.namespace, r.snapshotter, r.key);
-  await drainSnapshotLabels();
+  for (const root of [...marker.roots()]) {
+    if (root.kind === 'content') await marker.markContent(root.row.namespace, root.row.digest);
+    else marker.markSnapshot(root.row.namespace, root.row.snapshotter, root.row.key);
+  }
+  await marker.drain();
 
   // Sweep the records, in one transaction.
   db.transaction(() => {
-    for (const l of db
+    const expired = db
       .prepare('SELECT namespace, id FROM leases WHERE expires_at IS NOT NULL AND expires_at <= ?')
-      .all(nowText) as { namespace: string; id: string }[]) {
+      .all(nowText) as { namespace: string; id: string }[];
+    for (const l of expired) {
       db.prepare('DELETE FROM leases WHERE namespace = ? AND id = ?').run(l.namespace, l.id);
       report.leases.push(`${l.namespace}/${l.id}`);
     }
     for (const r of contentRows) {
-      if (markedContent.has(`${r.namespace}\n${r.digest}`)) continue;
+      if (marker.content.has(contentId(r.namespace, r.digest))) continue;
       db.prepare('DELETE FROM content WHERE namespace = ? AND digest = ?').run(r.namespace, r.digest);
       report.content.push(`${r.namespace}/${r.digest}`);
     }
     for (const r of snapshotRows) {
-      if (markedSnapshots.has(`${r.namespace}\n${r.snapshotter}\n${r.key}`)) continue;
+      if (marker.snapshots.has(snapshotId(r.namespace, r.snapshotter, r.key))) continue;
       db.prepare('DELETE FROM snapshots WHERE namespace = ? AND snapshotter = ? AND key = ?').run(
         r.namespace,
         r.snapshotter,
@@ -315,53 +220,6 @@ async function sweepBackend(stores: Collectable, name: string, report: GcReport)
     }
     doomed = doomed.filter((k) => parents.has(k));
   }
-}
-
-async function readJson(stores: Collectable, digest: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    if ((await stores.blobs.info(digest)).size > MAX_WALKED_BLOB) return undefined;
-    const doc = JSON.parse((await stores.blobs.readBlob(digest)).toString('utf8')) as unknown;
-    return typeof doc === 'object' && doc !== null && !Array.isArray(doc)
-      ? (doc as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined; // not JSON (a layer), or gone: nothing to walk
-  }
-}
-
-/** The descriptors an index or manifest references (image-spec image-index.md, manifest.md). */
-function childrenOf(doc: Record<string, unknown>, mediaType: string | undefined): JsonDescriptor[] {
-  const list = (v: unknown): JsonDescriptor[] =>
-    Array.isArray(v) ? (v.filter((d) => typeof d === 'object' && d !== null) as JsonDescriptor[]) : [];
-  const one = (v: unknown): JsonDescriptor[] =>
-    typeof v === 'object' && v !== null ? [v as JsonDescriptor] : [];
-  const isIndex = mediaType !== undefined ? INDEX_TYPES.has(mediaType) : Array.isArray(doc['manifests']);
-  const isManifest =
-    mediaType !== undefined ? MANIFEST_TYPES.has(mediaType) : 'config' in doc && Array.isArray(doc['layers']);
-  if (isIndex) return [...list(doc['manifests']), ...one(doc['subject'])];
-  if (isManifest) {
-    const config = one(doc['config']).map((d) => ({
-      ...d,
-      mediaType: d.mediaType ?? 'application/vnd.oci.image.config.v1+json',
-    }));
-    return [
-      ...config,
-      ...list(doc['layers']).map((d) => ({ digest: d.digest }) as JsonDescriptor),
-      ...one(doc['subject']),
-    ];
-  }
-  return [];
-}
-
-/** Chain IDs of an image config's layers: ChainID(L0) = DiffID(L0), ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)). */
-export function chainIds(config: Record<string, unknown>): string[] {
-  const rootfs = config['rootfs'] as { diff_ids?: unknown } | undefined;
-  const diffIds = Array.isArray(rootfs?.diff_ids)
-    ? rootfs.diff_ids.filter((d): d is string => typeof d === 'string')
-    : [];
-  const ids: string[] = [];
-  for (const diff of diffIds) ids.push(ids.length === 0 ? diff : digestOf(`${ids[ids.length - 1]} ${diff}`));
-  return ids;
 }
 
 function ignoreNotFound(err: unknown): void {

@@ -16,5 +16,5 @@ export { NamespacedContentStore } from './content-store.js';
 export { NamespacedSnapshotter } from './snapshot-store.js';
 export { openStores, Stores } from './stores.js';
 export type { OpenedStores, StoresOptions, ViewOptions } from './stores.js';
-export { chainIds } from './gc.js';
+export { chainIds } from './gc-mark.js';
 export type { Collectable, GcOptions, GcReport } from './gc.js';
