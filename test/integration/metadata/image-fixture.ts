@@ -3,13 +3,11 @@
 // record; then the lease released), for the garbage-collection tests. Layer bytes are arbitrary (they are
 // never untarred here), so their diff IDs are their digests.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestOf, writeBlob, type Info } from '../../../src/content/index.js';
 import { chainIds, type Descriptor, type Stores } from '../../../src/metadata/index.js';
-import { mountAll, unmountAll } from '../../../src/snapshots/index.js';
+import { withMounts } from '../snapshots/with-mounts.js';
 
 /** What was put into the store. */
 export interface FakeImage {
@@ -78,21 +76,6 @@ export async function putImage(
   stores.images(ns).create({ name, target: index });
   stores.leases(ns).delete(lease.id);
   return { index, manifest, config, layers, chainIds: ids };
-}
-
-/** Mounts, runs fn on the mounted tree, unmounts. */
-export async function withMounts<T>(
-  mounts: Parameters<typeof mountAll>[0],
-  fn: (dir: string) => Promise<T>,
-): Promise<T> {
-  const target = mkdtempSync(join(tmpdir(), 'berth-gc-mnt-'));
-  mountAll(mounts, target);
-  try {
-    return await fn(target);
-  } finally {
-    unmountAll(target);
-    rmSync(target, { recursive: true, force: true });
-  }
 }
 
 async function putJson(content: ReturnType<Stores['content']>, doc: unknown): Promise<Info> {

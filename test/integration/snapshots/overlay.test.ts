@@ -7,6 +7,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { withMounts } from './with-mounts.js';
 import { native } from '../../../src/base/native.js';
 import {
   checkOverlaySupport,
@@ -21,20 +22,6 @@ import {
 const skip = process.getuid?.() === 0 ? false : 'needs root (overlay mounts)';
 const root = mkdtempSync(join(tmpdir(), 'berth-overlay-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-
-async function mounted<T>(
-  mounts: Parameters<typeof mountAll>[0],
-  fn: (dir: string) => Promise<T>,
-): Promise<T> {
-  const target = mkdtempSync(join(root, 'mnt-'));
-  mountAll(mounts, target);
-  try {
-    return await fn(target);
-  } finally {
-    unmountAll(target);
-    rmSync(target, { recursive: true });
-  }
-}
 
 describe('overlay snapshotter', { skip }, () => {
   test('whiteouts and opaque directories in a layer hide what the parents have', async () => {
@@ -53,7 +40,7 @@ describe('overlay snapshotter', { skip }, () => {
       await writeFile(join(upper, 'opaque', 'new'), 'x');
       await sn.commit('top', 'top-key');
       await sn.view('v', 'top');
-      await mounted(await sn.mounts('v'), async (d) => {
+      await withMounts(await sn.mounts('v'), async (d) => {
         assert.deepEqual((await readdir(d)).sort(), ['kept', 'opaque']);
         assert.deepEqual(await readdir(join(d, 'opaque')), ['new']);
       });
