@@ -9,11 +9,13 @@ import type { SnapshotterFixture } from './suite.js';
 export async function dirFixture(
   name: string,
   open: (dir: string) => Promise<Snapshotter>,
+  chainDepth?: number,
 ): Promise<SnapshotterFixture> {
   const root = await mkdtemp(join(tmpdir(), 'berth-snap-'));
   const dir = join(root, 'snapshots', name);
   let current = await open(dir);
   return {
+    ...(chainDepth !== undefined ? { chainDepth } : {}),
     snapshotter: current,
     dir,
     reopen: async () => {

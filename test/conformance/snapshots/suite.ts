@@ -41,6 +41,8 @@ export interface SnapshotterFixture {
   reopen(): Promise<Snapshotter>;
   /** Removes everything. */
   cleanup(): Promise<void>;
+  /** Layers in the long-chain test; default 120, enough for overlay's lowerdir to pass one page. */
+  chainDepth?: number;
 }
 
 /** Why the suite cannot run here (it mounts), or false. */
@@ -215,6 +217,8 @@ export function snapshotterSuite(name: string, makeFixture: () => Promise<Snapsh
         await chmod(join(d, 'sticky'), 0o1777);
         await symlink('../target', join(d, 'link'));
         await link(join(d, 'suid'), join(d, 'hard'));
+        await mkdir(join(d, 'sub'));
+        await link(join(d, 'suid'), join(d, 'sub', 'hard-elsewhere'));
         native().mkfifo(join(d, 'fifo'), 0o600);
         native().mknod(join(d, 'null'), 0o20666, makedevNull());
       });
@@ -228,6 +232,8 @@ export function snapshotterSuite(name: string, makeFixture: () => Promise<Snapsh
         assert.equal((await lstat(join(d, 'sticky'))).mode & 0o7777, 0o1777);
         assert.equal(await readlink(join(d, 'link')), '../target');
         assert.equal((await lstat(join(d, 'hard'))).ino, st.ino, 'hard links stay one inode');
+        assert.equal((await lstat(join(d, 'sub', 'hard-elsewhere'))).ino, st.ino, 'also across directories');
+        assert.equal(st.nlink, 3);
         assert.ok((await lstat(join(d, 'fifo'))).isFIFO());
         const dev = await lstat(join(d, 'null'));
         assert.ok(dev.isCharacterDevice());
@@ -238,7 +244,7 @@ export function snapshotterSuite(name: string, makeFixture: () => Promise<Snapsh
     });
 
     test('a long chain of layers mounts, even when lowerdir passes one page', async () => {
-      const depth = 120;
+      const depth = fx.chainDepth ?? 120;
       let parent: string | undefined;
       for (let i = 0; i < depth; i++) {
         const name = `chain-${i}`;
