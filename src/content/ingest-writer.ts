@@ -3,7 +3,7 @@
 // from open to commit, close or a failed open; nothing else writes the ingest meanwhile.
 import { rename, rm, chmod, mkdir, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { BerthError } from '../base/errors.js';
+import { BerthError, wrap } from '../base/errors.js';
 import { Digester, parseDigest } from './digest.js';
 import { pathExists, syncDir } from './durable-fs.js';
 import type { ContentLayout } from './layout.js';
@@ -51,9 +51,19 @@ export class IngestWriter implements Writer {
           `ingest "${this.ref}": write of ${chunk.length} bytes at offset ${this.written} passes the expected size ${this.meta.total}`,
         );
       let done = 0;
-      while (done < chunk.length) {
-        const { bytesWritten } = await this.file.write(chunk, done, chunk.length - done, this.written + done);
-        done += bytesWritten;
+      try {
+        while (done < chunk.length) {
+          const { bytesWritten } = await this.file.write(
+            chunk,
+            done,
+            chunk.length - done,
+            this.written + done,
+          );
+          done += bytesWritten;
+        }
+      } catch (err) {
+        // ENOSPC and friends: the bytes past `written` are not counted, and the next write overwrites them.
+        throw wrap(err, `ingest "${this.ref}": write at offset ${this.written}`);
       }
       // Hash only what reached the file, so a failed write leaves offset and digest in step.
       this.digester.update(chunk);
@@ -91,49 +101,53 @@ export class IngestWriter implements Writer {
 
   /** Verifies, then moves the data into blobs/ durably; see Writer.commit. */
   commit(size: number, expected?: Digest, _opts?: CommitOptions): Promise<Info> {
-    return this.serialise(async () => {
-      this.assertOpen('commit');
-      const actual = this.digester.digest();
-      for (const want of [size, this.meta.total])
-        if (want > 0 && want !== this.written)
-          throw new BerthError(
-            'FailedPrecondition',
-            `commit "${this.ref}": unexpected size ${this.written}, expected ${want}`,
-          );
-      for (const want of [expected, this.meta.expected]) {
-        if (want === undefined || want === '') continue;
-        parseDigest(want, 'expected digest');
-        if (want !== actual)
-          throw new BerthError(
-            'FailedPrecondition',
-            `commit "${this.ref}": unexpected digest "${actual}", expected "${want}"`,
-          );
-      }
-      const target = this.layout.blob(actual);
-      const data = join(this.dir, 'data');
-      await this.file.sync();
-      await this.file.close();
-      this.closed = true;
-      try {
-        if (await pathExists(target)) {
-          await rm(this.dir, { recursive: true, force: true });
-          throw new BerthError('AlreadyExists', `content "${actual}": already exists`);
-        }
-        await mkdir(dirname(target), { recursive: true, mode: 0o755 });
-        await chmod(data, 0o444); // blobs are immutable; a stray writer gets EACCES, not silent corruption
-        // rename(2) replaces a target committed by a racing writer of another ref: same bytes, harmless.
-        await rename(data, target);
-        await syncDir(dirname(target));
-        // The blob is durable: the ingest is now only clutter, and a crash here leaves an ingest without
-        // data that the next writer of this ref finds committed (AlreadyExists) or starts afresh.
-        await rm(this.dir, { recursive: true, force: true });
-        const st = await stat(target);
-        return { digest: actual, size: st.size, createdAt: st.mtime, updatedAt: st.mtime, labels: {} };
-      } finally {
-        // Any other failure keeps the ingest on disk for a later writer; the ref is free again either way.
-        this.releaseLocks();
-      }
+    return this.serialise(() => this.commitNow(size, expected)).catch((err: unknown) => {
+      throw err instanceof BerthError ? err : wrap(err, `commit "${this.ref}"`);
     });
+  }
+
+  private async commitNow(size: number, expected: Digest | undefined): Promise<Info> {
+    this.assertOpen('commit');
+    const actual = this.digester.digest();
+    for (const want of [size, this.meta.total])
+      if (want > 0 && want !== this.written)
+        throw new BerthError(
+          'FailedPrecondition',
+          `commit "${this.ref}": unexpected size ${this.written}, expected ${want}`,
+        );
+    for (const want of [expected, this.meta.expected]) {
+      if (want === undefined || want === '') continue;
+      parseDigest(want, 'expected digest');
+      if (want !== actual)
+        throw new BerthError(
+          'FailedPrecondition',
+          `commit "${this.ref}": unexpected digest "${actual}", expected "${want}"`,
+        );
+    }
+    const target = this.layout.blob(actual);
+    const data = join(this.dir, 'data');
+    await this.file.sync();
+    await this.file.close();
+    this.closed = true;
+    try {
+      if (await pathExists(target)) {
+        await rm(this.dir, { recursive: true, force: true });
+        throw new BerthError('AlreadyExists', `content "${actual}": already exists`);
+      }
+      await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+      await chmod(data, 0o444); // read-only, as containerd leaves blobs: they are never written again
+      // rename(2) replaces a target committed by a racing writer of another ref: same bytes, harmless.
+      await rename(data, target);
+      await syncDir(dirname(target));
+      // The blob is durable: the ingest is now only clutter, and a crash here leaves an ingest without
+      // data that the next writer of this ref finds committed (AlreadyExists) or starts afresh.
+      await rm(this.dir, { recursive: true, force: true });
+      const st = await stat(target);
+      return { digest: actual, size: st.size, createdAt: st.mtime, updatedAt: st.mtime, labels: {} };
+    } finally {
+      // Any other failure keeps the ingest on disk for a later writer; the ref is free again either way.
+      this.releaseLocks();
+    }
   }
 
   /** Keeps the ingest for later and releases the ref. */
