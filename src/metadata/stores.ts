@@ -15,6 +15,8 @@ import { Images } from './images.js';
 import { Leases } from './leases.js';
 import { checkNamespace, Namespaces } from './namespaces.js';
 import { NamespacedSnapshotter } from './snapshot-store.js';
+import { Networks } from './networks.js';
+import { Volumes } from './volumes.js';
 
 /** Options of the namespaced views. */
 export interface ViewOptions {
@@ -74,6 +76,16 @@ export class Stores {
   /** The containers of a namespace. */
   containers(namespace: string): Containers {
     return new Containers(this.db, checkNamespace(namespace), () => this.namespaces.ensure(namespace));
+  }
+
+  /** The networks of a namespace. */
+  networks(namespace: string): Networks {
+    return new Networks(this.db, checkNamespace(namespace), () => this.namespaces.ensure(namespace));
+  }
+
+  /** The volumes of a namespace. */
+  volumes(namespace: string): Volumes {
+    return new Volumes(this.db, checkNamespace(namespace), () => this.namespaces.ensure(namespace));
   }
 
   /** The leases of a namespace. */

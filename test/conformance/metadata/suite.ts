@@ -184,6 +184,117 @@ export function metadataSuite(name: string, makeFixture: () => Promise<MetadataF
       assert.throws(() => cs.get('c1'), { code: 'NotFound', message: 'container "c1": not found' });
     });
 
+    test('networks: unique names and addresses, endpoints, no removal while attached', () => {
+      const nets = stores.networks(DOCKER_NAMESPACE);
+      const cs = stores.containers(DOCKER_NAMESPACE);
+      const net = nets.create({
+        id: 'n1',
+        name: 'backend',
+        subnet: '172.30.0.0/24',
+        gateway: '172.30.0.1',
+        labels: { app: 'x' },
+      });
+      assert.equal(net.driver, 'bridge');
+      assert.equal(net.internal, false);
+      assert.equal(nets.get('backend').id, 'n1', 'found by name');
+      assert.throws(() => nets.create({ id: 'n2', name: 'backend' }), {
+        code: 'AlreadyExists',
+        message: 'network with name "backend" already exists',
+      });
+      cs.create({ id: 'web', runtime: { name: 'berth', options: {} } });
+      cs.create({ id: 'db', runtime: { name: 'berth', options: {} } });
+      const e = nets.connect({
+        networkId: 'backend',
+        containerId: 'web',
+        endpointId: 'e1',
+        ipv4: '172.30.0.2',
+        aliases: ['web', 'www'],
+      });
+      assert.deepEqual(e.aliases, ['web', 'www']);
+      assert.equal(e.interface, 'eth0');
+      assert.throws(
+        () => nets.connect({ networkId: 'n1', containerId: 'db', endpointId: 'e2', ipv4: '172.30.0.2' }),
+        {
+          code: 'AlreadyExists',
+          message: 'address "172.30.0.2" is already in use on network "backend"',
+        },
+      );
+      assert.throws(() => nets.connect({ networkId: 'n1', containerId: 'web', endpointId: 'e3' }), {
+        code: 'AlreadyExists',
+        message: 'container "web" is already attached to network "backend"',
+      });
+      assert.throws(() => nets.connect({ networkId: 'n1', containerId: 'ghost', endpointId: 'e4' }), {
+        code: 'NotFound',
+        message: 'container "ghost": not found',
+      });
+      assert.throws(() => nets.delete('backend'), {
+        code: 'FailedPrecondition',
+        message: 'network "backend": has active endpoints (container "web")',
+      });
+      assert.deepEqual(
+        nets.endpointsOf('web').map((x) => x.networkId),
+        ['n1'],
+      );
+      cs.delete('web'); // endpoints go with their container
+      assert.deepEqual(nets.endpoints('n1'), []);
+      nets.connect({ networkId: 'n1', containerId: 'db', endpointId: 'e5', ipv4: '172.30.0.2' });
+      nets.disconnect('n1', 'db');
+      assert.throws(() => nets.disconnect('n1', 'db'), {
+        code: 'NotFound',
+        message: 'container "db" is not attached to network "backend"',
+      });
+      nets.delete('n1');
+      assert.throws(() => nets.get('backend'), { code: 'NotFound', message: 'network "backend": not found' });
+      cs.delete('db');
+    });
+
+    test('volumes: create, mounts by containers, no removal while mounted', () => {
+      const vols = stores.volumes(DOCKER_NAMESPACE);
+      const cs = stores.containers(DOCKER_NAMESPACE);
+      const v = vols.create({
+        name: 'data',
+        mountpoint: '/var/lib/berth/volumes/data/_data',
+        labels: { keep: '1' },
+      });
+      assert.equal(v.driver, 'local');
+      assert.equal(v.anonymous, false);
+      assert.throws(() => vols.create({ name: 'data', mountpoint: '/x' }), {
+        code: 'AlreadyExists',
+        message: 'volume "data": already exists',
+      });
+      assert.throws(() => vols.create({ name: 'nomount', mountpoint: '' }), {
+        code: 'InvalidArgument',
+        message: 'volume "nomount": mountpoint must not be empty',
+      });
+      cs.create({ id: 'app', runtime: { name: 'berth', options: {} } });
+      vols.attach({ containerId: 'app', volumeName: 'data', destination: '/data', readOnly: false });
+      assert.throws(
+        () => vols.attach({ containerId: 'app', volumeName: 'data', destination: '/data', readOnly: true }),
+        {
+          code: 'AlreadyExists',
+          message: 'container "app": duplicate mount point "/data"',
+        },
+      );
+      assert.throws(
+        () => vols.attach({ containerId: 'app', volumeName: 'nope', destination: '/n', readOnly: false }),
+        {
+          code: 'NotFound',
+          message: 'volume "nope": not found',
+        },
+      );
+      assert.throws(() => vols.delete('data'), {
+        code: 'FailedPrecondition',
+        message: 'volume "data": in use by container "app"',
+      });
+      assert.deepEqual(vols.mountsOf('app'), [
+        { containerId: 'app', volumeName: 'data', destination: '/data', readOnly: false },
+      ]);
+      cs.delete('app');
+      assert.deepEqual(vols.usersOf('data'), []);
+      vols.delete('data');
+      assert.deepEqual(vols.list(), []);
+    });
+
     test('leases: ids, expiry, resources, and release on delete', () => {
       const leases = stores.leases(CRI_NAMESPACE);
       const l = leases.create({ id: 'pull-1', labels: { by: 'test' }, ttlMs: 60_000 });
