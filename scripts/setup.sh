@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the C toolchain, busybox-static for test images, and the peers the tests and benchmarks
 # drive or compare against (runc, crun, containerd, podman, dockerd; podman 4.3 refuses to start without
-# netavark), and procps for `berth-runtime ps`.
-PACKAGES=(gcc make libc6-dev busybox-static runc crun containerd podman conmon netavark iproute2 hyperfine docker.io procps)
+# netavark), and procps for `berth-runtime ps`. g++ and python3: npm builds better-sqlite3 (the metadata
+# database) from source with node-gyp here.
+PACKAGES=(gcc g++ python3 make libc6-dev busybox-static runc crun containerd podman conmon netavark iproute2 hyperfine docker.io procps)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
