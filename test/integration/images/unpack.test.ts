@@ -1,0 +1,414 @@
+// The layer unpacker on real files as root: owners, modes, times, xattrs, links, devices, whiteouts in both
+// forms, gzip and zstd, digests; and the malicious-layer suite, where every escape route must be refused
+// with an error naming the entry, nothing may appear outside the target, and the target must be emptied.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { native } from '../../../src/base/native.js';
+import { unpackLayer, type UnpackOptions } from '../../../src/images/unpack/index.js';
+import { type TarEntry, writeTar } from '../../fixtures/tar.js';
+
+const skip = process.getuid?.() === 0 ? false : 'needs root (owners, devices, trusted xattrs)';
+const OCI_TAR = 'application/vnd.oci.image.layer.v1.tar';
+const OCI_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+const OCI_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd';
+const MTIME = 1600000000;
+
+function sha256(data: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+function zstd(data: Buffer): Buffer {
+  const r = spawnSync('zstd', ['-c', '-q'], { input: data, maxBuffer: 1 << 28 });
+  assert.equal(r.status, 0, r.stderr.toString());
+  return r.stdout;
+}
+
+/** A blob as a stream of small chunks, so entries straddle chunk boundaries. */
+function chunked(data: Buffer, size = 700): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < data.length; i += size) parts.push(data.subarray(i, i + size));
+  return Readable.from(parts);
+}
+
+let work: string;
+let n = 0;
+/** A fresh target dir and a sibling "outside" dir holding one file that a hostile layer must not touch. */
+function dirs(): { target: string; outside: string } {
+  const base = join(work, String(n++));
+  const target = join(base, 'target');
+  const outside = join(base, 'outside');
+  mkdirSync(target, { recursive: true });
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'secret'), 'secret');
+  return { target, outside };
+}
+
+function unpack(blob: Buffer, target: string, opts: Partial<UnpackOptions> = {}) {
+  return unpackLayer(chunked(blob), target, { mediaType: OCI_TAR, whiteouts: 'overlay', ...opts });
+}
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'berth-unpack-'));
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const CAP = Buffer.from('0100000200200000000000000000000000000000', 'hex'); // cap_net_bind_service, effective
+
+const RICH: TarEntry[] = [
+  { type: 'dir', path: 'etc', mode: 0o755, mtime: MTIME },
+  {
+    type: 'file',
+    path: 'etc/hosts',
+    data: Buffer.from('127.0.0.1 localhost\n'),
+    mode: 0o644,
+    uid: 1000,
+    gid: 1001,
+    mtime: MTIME,
+  },
+  { type: 'dir', path: 'bin', mode: 0o711, uid: 2, gid: 3, mtime: MTIME + 1 },
+  { type: 'file', path: 'bin/su', data: Buffer.alloc(3000, 7), mode: 0o4755, mtime: MTIME },
+  {
+    type: 'file',
+    path: 'bin/ping',
+    data: Buffer.from('ping'),
+    mode: 0o755,
+    xattrs: { 'security.capability': CAP, 'user.note': 'hi' },
+  },
+  { type: 'hardlink', path: 'bin/su2', target: 'bin/su' },
+  { type: 'symlink', path: 'bin/sh', target: '/bin/busybox', uid: 5, gid: 6, mtime: MTIME + 2 },
+  { type: 'dir', path: 'dev', mode: 0o755 },
+  { type: 'char', path: 'dev/null', major: 1, minor: 3, mode: 0o666 },
+  { type: 'block', path: 'dev/loop9', major: 7, minor: 9, mode: 0o660, gid: 6 },
+  { type: 'fifo', path: 'dev/fifo', mode: 0o620 },
+  { type: 'dir', path: 'tmp', mode: 0o1777, mtime: MTIME + 3 },
+  { type: 'file', path: 'deep/er/file', data: Buffer.from('x') }, // parents not listed: created 0755
+  { type: 'file', path: `long/${'n'.repeat(120)}/${'m'.repeat(120)}`, data: Buffer.from('long') },
+];
+
+describe('unpack', { skip }, () => {
+  for (const [label, mediaType, compress] of [
+    ['tar', OCI_TAR, (b: Buffer) => b],
+    ['gzip', OCI_GZIP, (b: Buffer) => gzipSync(b)],
+    ['zstd', OCI_ZSTD, zstd],
+  ] as const) {
+    it(`keeps owners, modes, times, xattrs, links and devices (${label})`, async () => {
+      const { target } = dirs();
+      const tar = writeTar(RICH);
+      const blob = compress(tar);
+      const r = await unpack(blob, target, { mediaType, digest: sha256(blob), diffId: sha256(tar) });
+      assert.equal(r.diffId, sha256(tar));
+      assert.equal(r.digest, sha256(blob));
+      assert.equal(r.size, blob.length);
+      assert.equal(r.entries, RICH.length);
+
+      const hosts = statSync(join(target, 'etc/hosts'));
+      assert.deepEqual(
+        [hosts.uid, hosts.gid, hosts.mode & 0o7777, hosts.mtimeMs / 1000],
+        [1000, 1001, 0o644, MTIME],
+      );
+      assert.equal(readFileSync(join(target, 'etc/hosts'), 'utf8'), '127.0.0.1 localhost\n');
+      const bin = statSync(join(target, 'bin'));
+      assert.deepEqual([bin.uid, bin.gid, bin.mode & 0o7777, bin.mtimeMs / 1000], [2, 3, 0o711, MTIME + 1]);
+      assert.equal(statSync(join(target, 'bin/su')).mode & 0o7777, 0o4755);
+      assert.equal(statSync(join(target, 'bin/su2')).ino, statSync(join(target, 'bin/su')).ino);
+      assert.deepEqual(native().lgetxattr(join(target, 'bin/ping'), 'security.capability'), CAP);
+      assert.equal(native().lgetxattr(join(target, 'bin/ping'), 'user.note')?.toString(), 'hi');
+      const sh = lstatSync(join(target, 'bin/sh'));
+      assert.ok(sh.isSymbolicLink());
+      assert.equal(readlinkSync(join(target, 'bin/sh')), '/bin/busybox');
+      assert.deepEqual([sh.uid, sh.gid, sh.mtimeMs / 1000], [5, 6, MTIME + 2]);
+      const nul = lstatSync(join(target, 'dev/null'));
+      assert.ok(nul.isCharacterDevice());
+      assert.equal(nul.rdev, Number(0x103));
+      assert.equal(nul.mode & 0o7777, 0o666);
+      const loop = lstatSync(join(target, 'dev/loop9'));
+      assert.ok(loop.isBlockDevice());
+      assert.deepEqual([loop.gid, loop.mode & 0o7777], [6, 0o660]);
+      const fifo = lstatSync(join(target, 'dev/fifo'));
+      assert.ok(fifo.isFIFO());
+      assert.equal(fifo.mode & 0o7777, 0o620);
+      const tmp = statSync(join(target, 'tmp'));
+      assert.deepEqual([tmp.mode & 0o7777, tmp.mtimeMs / 1000], [0o1777, MTIME + 3]);
+      assert.equal(statSync(join(target, 'deep/er')).mode & 0o7777, 0o755);
+      assert.equal(readFileSync(join(target, `long/${'n'.repeat(120)}/${'m'.repeat(120)}`), 'utf8'), 'long');
+    });
+  }
+
+  it('writes whiteouts and opaque directories in overlay form, and drops trusted.overlay.* from the layer', async () => {
+    const { target } = dirs();
+    const tar = writeTar([
+      { type: 'file', path: '.wh.gone', data: Buffer.alloc(0) },
+      { type: 'dir', path: 'opq', xattrs: { 'trusted.overlay.redirect': '/elsewhere' } },
+      { type: 'file', path: 'opq/.wh..wh..opq', data: Buffer.alloc(0) },
+      { type: 'file', path: 'opq/kept', data: Buffer.from('k') },
+      { type: 'file', path: 'sub/.wh.x', data: Buffer.alloc(0) },
+      { type: 'file', path: '.wh..wh.plnk', data: Buffer.alloc(0) },
+    ]);
+    const r = await unpack(tar, target);
+    assert.equal(r.whiteouts, 4);
+    const gone = lstatSync(join(target, 'gone'));
+    assert.ok(gone.isCharacterDevice());
+    assert.equal(gone.rdev, 0);
+    assert.ok(lstatSync(join(target, 'sub/x')).isCharacterDevice());
+    assert.equal(native().lgetxattr(join(target, 'opq'), 'trusted.overlay.opaque')?.toString(), 'y');
+    assert.equal(native().lgetxattr(join(target, 'opq'), 'trusted.overlay.redirect'), null);
+    assert.deepEqual(readdirSync(join(target, 'opq')), ['kept']);
+    assert.deepEqual(readdirSync(target).sort(), ['gone', 'opq', 'sub']);
+  });
+
+  it('applies whiteouts and opaque directories as deletions over lower layers', async () => {
+    const { target } = dirs();
+    await unpack(
+      writeTar([
+        { type: 'file', path: 'a', data: Buffer.from('a') },
+        { type: 'dir', path: 'd' },
+        { type: 'file', path: 'd/old1', data: Buffer.from('1') },
+        { type: 'dir', path: 'd/old2' },
+        { type: 'file', path: 'd/old2/f', data: Buffer.from('2') },
+        { type: 'file', path: 'keep', data: Buffer.from('k') },
+      ]),
+      target,
+      { whiteouts: 'apply' },
+    );
+    await unpack(
+      writeTar([
+        { type: 'file', path: 'd/new-before', data: Buffer.from('n') },
+        { type: 'file', path: 'd/.wh..wh..opq', data: Buffer.alloc(0) },
+        { type: 'file', path: 'd/new-after', data: Buffer.from('n') },
+        { type: 'file', path: '.wh.a', data: Buffer.alloc(0) },
+        { type: 'file', path: '.wh.never-existed', data: Buffer.alloc(0) },
+      ]),
+      target,
+      { whiteouts: 'apply' },
+    );
+    assert.deepEqual(readdirSync(target).sort(), ['d', 'keep']);
+    assert.deepEqual(readdirSync(join(target, 'd')).sort(), ['new-after', 'new-before']);
+  });
+
+  it('replaces earlier entries: a file over a directory, a directory over a symlink', async () => {
+    const { target, outside } = dirs();
+    await unpack(
+      writeTar([
+        { type: 'dir', path: 'x' },
+        { type: 'file', path: 'x/in', data: Buffer.from('1') },
+        { type: 'file', path: 'x', data: Buffer.from('now a file') },
+        { type: 'symlink', path: 'y', target: outside },
+        { type: 'dir', path: 'y' },
+        { type: 'file', path: 'y/f', data: Buffer.from('inside') },
+      ]),
+      target,
+    );
+    assert.equal(readFileSync(join(target, 'x'), 'utf8'), 'now a file');
+    assert.ok(lstatSync(join(target, 'y')).isDirectory());
+    assert.equal(readFileSync(join(target, 'y/f'), 'utf8'), 'inside');
+    assert.deepEqual(readdirSync(outside), ['secret']);
+  });
+
+  it('reports a truncated stream, a wrong digest and a wrong diff ID, and empties the target', async () => {
+    const tar = writeTar(RICH);
+    const gz = gzipSync(tar);
+    const cases: [Buffer, Partial<UnpackOptions>, RegExp][] = [
+      [
+        gz.subarray(0, gz.length - 100),
+        { mediaType: OCI_GZIP },
+        /^unpack layer: gzip: unexpected end of file$/,
+      ],
+      [
+        tar.subarray(0, 2000),
+        {},
+        /^unpack layer: tar at byte 1536: unexpected end of archive \(truncated header\)$/,
+      ],
+      [
+        tar.subarray(0, 1200),
+        {},
+        /^unpack layer: tar at byte 1044: unexpected end of archive \(truncated padding\)$/,
+      ],
+      [
+        tar.subarray(0, 3000),
+        {},
+        /^unpack layer: tar at byte 3000: unexpected end of archive \(truncated file content\)$/,
+      ],
+      [
+        gz,
+        { mediaType: OCI_GZIP, digest: sha256(tar) },
+        /^unpack layer "sha256:[0-9a-f]{64}": digest mismatch: got "sha256:/,
+      ],
+      [gz, { mediaType: OCI_GZIP, diffId: sha256(gz) }, /^unpack layer: diff ID mismatch: expected "sha256:/],
+      [
+        Buffer.from('not a layer at all, just text'),
+        {},
+        /^unpack layer: tar at byte 0: unexpected end of archive \(truncated header\)$/,
+      ],
+    ];
+    for (const [blob, opts, message] of cases) {
+      const { target } = dirs();
+      await assert.rejects(unpack(blob, target, opts), { name: 'BerthError', message });
+      assert.deepEqual(readdirSync(target), []);
+    }
+  });
+
+  it('refuses an unknown media type by name', async () => {
+    const { target } = dirs();
+    await assert.rejects(unpack(writeTar(RICH), target, { mediaType: 'text/plain' }), {
+      code: 'InvalidArgument',
+      message: 'unpack layer: layer media type "text/plain": not supported',
+    });
+  });
+});
+
+describe('malicious layers', { skip }, () => {
+  // Each layer tries one escape; `outside` is a sibling of the target holding "secret".
+  const cases: [string, (outside: string) => TarEntry[], string][] = [
+    [
+      'a ".." name',
+      () => [{ type: 'file', path: '../escape', data: Buffer.from('x') }],
+      'entry "../escape": ".." in names is refused',
+    ],
+    [
+      '".." in the middle',
+      () => [{ type: 'file', path: 'a/../../escape', data: Buffer.from('x') }],
+      'entry "a/../../escape": ".." in names is refused',
+    ],
+    [
+      'an absolute name',
+      (o) => [{ type: 'file', path: `${o}/pwned`, data: Buffer.from('x') }],
+      'entry "OUT/pwned": absolute names are refused',
+    ],
+    [
+      'a relative symlink climbing out',
+      () => [{ type: 'symlink', path: 'l', target: '../outside' }],
+      'entry "l": symlink to "../outside" points outside the target',
+    ],
+    [
+      'a deep symlink climbing out',
+      () => [
+        { type: 'dir', path: 'a' },
+        { type: 'symlink', path: 'a/l', target: '../../outside/secret' },
+      ],
+      'entry "a/l": symlink to "../../outside/secret" points outside the target',
+    ],
+    [
+      'a write through an absolute symlink',
+      (o) => [
+        { type: 'symlink', path: 'l', target: o },
+        { type: 'file', path: 'l/secret', data: Buffer.from('pwned') },
+      ],
+      'entry "l/secret": "l" resolves outside the target through a symlink',
+    ],
+    [
+      'a write through a symlink chain',
+      (o) => [
+        { type: 'symlink', path: 'l1', target: o },
+        { type: 'symlink', path: 'l2', target: 'l1' },
+        { type: 'file', path: 'l2/new', data: Buffer.from('x') },
+      ],
+      'entry "l2/new": "l2" resolves outside the target through a symlink',
+    ],
+    [
+      'a directory replaced by a symlink mid-archive',
+      (o) => [
+        { type: 'dir', path: 'd' },
+        { type: 'file', path: 'd/ok', data: Buffer.from('x') },
+        { type: 'symlink', path: 'd', target: o },
+        { type: 'file', path: 'd/pwned', data: Buffer.from('x') },
+      ],
+      'entry "d/pwned": "d" resolves outside the target through a symlink',
+    ],
+    [
+      'a directory entry through a symlink',
+      (o) => [
+        { type: 'symlink', path: 'l', target: o },
+        { type: 'dir', path: 'l/newdir' },
+      ],
+      'entry "l/newdir/": "l" resolves outside the target through a symlink',
+    ],
+    [
+      'a hard link with ".."',
+      () => [{ type: 'hardlink', path: 'h', target: '../outside/secret' }],
+      'hard link "h" to "../outside/secret": ".." in names is refused',
+    ],
+    [
+      'a hard link to an absolute path',
+      (o) => [{ type: 'hardlink', path: 'h', target: `${o}/secret` }],
+      'hard link "h" to "OUT/secret": absolute names are refused',
+    ],
+    [
+      'a hard link through a symlink',
+      (o) => [
+        { type: 'symlink', path: 'l', target: o },
+        { type: 'hardlink', path: 'h', target: 'l/secret' },
+      ],
+      'entry "h": "l" resolves outside the target through a symlink',
+    ],
+    [
+      'a whiteout through a symlink',
+      (o) => [
+        { type: 'symlink', path: 'l', target: o },
+        { type: 'file', path: 'l/.wh.secret', data: Buffer.alloc(0) },
+      ],
+      'entry "l/.wh.secret": "l" resolves outside the target through a symlink',
+    ],
+    [
+      'an opaque marker through a symlink',
+      (o) => [
+        { type: 'symlink', path: 'l', target: o },
+        { type: 'file', path: 'l/.wh..wh..opq', data: Buffer.alloc(0) },
+      ],
+      'entry "l/.wh..wh..opq": "l" resolves outside the target through a symlink',
+    ],
+    [
+      'a whiteout of ".."',
+      () => [{ type: 'file', path: 'a/.wh...', data: Buffer.alloc(0) }],
+      'whiteout "..": ".." in names is refused',
+    ],
+    [
+      'a file under a file',
+      () => [
+        { type: 'file', path: 'f', data: Buffer.from('x') },
+        { type: 'file', path: 'f/g', data: Buffer.from('x') },
+      ],
+      'entry "f/g": "f" is not a directory',
+    ],
+  ];
+  for (const mode of ['overlay', 'apply'] as const) {
+    for (const [label, entries, message] of cases) {
+      it(`refuses ${label} (${mode})`, async () => {
+        const { target, outside } = dirs();
+        const tar = writeTar([{ type: 'file', path: 'first', data: Buffer.from('1') }, ...entries(outside)], {
+          allowUnsafePaths: true,
+        });
+        await assert.rejects(
+          unpack(gzipSync(tar), target, { whiteouts: mode, mediaType: OCI_GZIP }),
+          (err: Error) => {
+            assert.equal(err.name, 'BerthError');
+            assert.equal(err.message.replaceAll(outside, 'OUT'), `unpack layer: ${message}`);
+            return true;
+          },
+        );
+        assert.deepEqual(readdirSync(outside), ['secret'], 'nothing appears outside');
+        assert.equal(readFileSync(join(outside, 'secret'), 'utf8'), 'secret', 'nothing is changed outside');
+        assert.equal(statSync(join(outside, 'secret')).nlink, 1, 'nothing outside is linked');
+        assert.deepEqual(readdirSync(target), [], 'the target is emptied');
+        assert.ok(existsSync(target));
+      });
+    }
+  }
+});
