@@ -1,0 +1,174 @@
+// Downloads one blob into a BlobWriter, verifying while it streams, and resuming after failures.
+// A request that fails before or during the body is retried with "Range: bytes=<offset>-" (RFC 9110
+// §14.2; spec.md says registries SHOULD support it), so bytes already written are never fetched again;
+// a server that answers 200 instead of 206 makes the writer start over. The sha256 is computed over the
+// bytes as they arrive when the ingest started empty; a resumed ingest is verified by the writer's commit.
+// A blob larger than its descriptor, or with the wrong digest, is thrown away, never committed.
+import { type Hash, createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthError } from '../../base/errors.js';
+import type { RegistryClient } from './client.js';
+import { repoScope } from './client.js';
+import type { Endpoint } from './hosts.js';
+import { backoffMs, retriableError } from './http.js';
+import type { BlobSink, BlobWriter, Descriptor, ProgressEvent, ProgressListener } from './types.js';
+
+/** Most resumes of one blob: a connection that drops every few kilobytes would otherwise never end. */
+const MAX_RESUMES = 200;
+
+/** Fetches `desc` from `repo` on the first endpoint that has it, into `sink`. */
+export async function fetchBlob(
+  client: RegistryClient,
+  eps: Endpoint[],
+  repo: string,
+  desc: Descriptor,
+  sink: BlobSink,
+  kind: ProgressEvent['kind'],
+  onProgress?: ProgressListener,
+): Promise<'exists' | 'done'> {
+  const emit = (state: ProgressEvent['state'], done: number, message?: string): void =>
+    onProgress?.({
+      digest: desc.digest,
+      kind,
+      state,
+      done,
+      total: desc.size,
+      ...(message ? { message } : {}),
+    });
+  if (await sink.has(desc.digest)) {
+    emit('exists', desc.size);
+    return 'exists';
+  }
+  const writer = await sink.writer(`${kind}-${desc.digest}`, desc);
+  try {
+    await client.onEndpoints(eps, (ep) => download(client, ep, repo, desc, writer, emit));
+    emit('verifying', desc.size);
+    await writer.commit(desc.digest, desc.size);
+    emit('done', desc.size);
+    return 'done';
+  } catch (err) {
+    emit('failed', writer.offset, (err as Error).message);
+    throw err;
+  } finally {
+    await writer.close();
+  }
+}
+
+type Emit = (state: ProgressEvent['state'], done: number, message?: string) => void;
+
+/** The running digest of the bytes written, when they were all seen here (undefined for a resumed ingest). */
+interface HashState {
+  hash: Hash | undefined;
+}
+
+async function download(
+  client: RegistryClient,
+  ep: Endpoint,
+  repo: string,
+  desc: Descriptor,
+  w: BlobWriter,
+  emit: Emit,
+): Promise<void> {
+  const what = `blob "${desc.digest}" of "${ep.host}/${repo}"`;
+  const state: HashState = { hash: w.offset === 0 ? createHash('sha256') : undefined };
+  let failures = 0;
+  let resumes = 0;
+  let digestRetried = false;
+  for (;;) {
+    if (w.offset > desc.size) {
+      await w.truncate();
+      state.hash = createHash('sha256');
+    }
+    const complete = w.offset === desc.size && desc.size > 0;
+    if (complete && state.hash === undefined) return; // a complete ingest from earlier: the writer's commit verifies it
+    if (!complete) {
+      const start = w.offset;
+      try {
+        await transfer(client, ep, repo, desc, w, state, what, emit);
+      } catch (err) {
+        const transient =
+          retriableError(err) ||
+          (err instanceof BerthError && err.code === 'Unavailable' && /truncated/.test(err.message));
+        if (!transient) throw err;
+        failures = w.offset > start ? 0 : failures + 1;
+        if (failures >= client.retry.attempts || ++resumes > MAX_RESUMES)
+          throw new BerthError(
+            'Unavailable',
+            `${what}: ${(err as Error).message} (gave up after ${resumes} attempts)`,
+            {
+              cause: err,
+            },
+          );
+        emit('retrying', w.offset, (err as Error).message);
+        await sleep(backoffMs(client.retry, Math.max(1, failures)));
+        continue;
+      }
+    }
+    if (state.hash === undefined) return;
+    const got = `sha256:${state.hash.digest('hex')}`;
+    if (got === desc.digest) return;
+    // Corrupt bytes are discarded; one fresh download may help (a flaky proxy), a second mismatch is final.
+    await w.truncate();
+    state.hash = createHash('sha256');
+    if (digestRetried) throw new BerthError('InvalidArgument', `${what}: digest mismatch: got "${got}"`);
+    digestRetried = true;
+    emit('retrying', 0, `digest mismatch: got "${got}"`);
+  }
+}
+
+/** One GET from the writer's offset to the end. Retriable failures are network errors or "truncated" ones. */
+async function transfer(
+  client: RegistryClient,
+  ep: Endpoint,
+  repo: string,
+  desc: Descriptor,
+  w: BlobWriter,
+  state: HashState,
+  what: string,
+  emit: Emit,
+): Promise<void> {
+  const start = w.offset;
+  const headers: Record<string, string> = { accept: '*/*' };
+  if (start > 0) headers.range = `bytes=${start}-`;
+  const req = { method: 'GET', path: `blobs/${desc.digest}`, headers };
+  const res = await client.send(ep, repo, [repoScope(repo, ['pull'])], req, (why) =>
+    emit('retrying', start, why),
+  );
+  if (res.status === 416 && start === desc.size) {
+    res.body.resume();
+    return;
+  }
+  if (res.status !== 200 && res.status !== 206) await client.fail(res, what);
+  if (res.status === 200 && start > 0) {
+    // The server ignored the Range: start over (RFC 9110 allows it).
+    await w.truncate();
+    state.hash = createHash('sha256');
+  } else if (res.status === 206) {
+    const range = String(res.headers['content-range'] ?? '');
+    const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(range);
+    if (m === null || Number(m[1]) !== start) {
+      res.body.destroy();
+      throw new BerthError(
+        'Unavailable',
+        `${what}: registry answered a range request with "Content-Range: ${range}"`,
+      );
+    }
+  }
+  emit('downloading', w.offset);
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    if (w.offset + chunk.length > desc.size) {
+      res.body.destroy();
+      await w.truncate();
+      state.hash = createHash('sha256');
+      throw new BerthError(
+        'InvalidArgument',
+        `${what}: registry sent more than the ${desc.size} bytes the descriptor gives`,
+      );
+    }
+    state.hash?.update(chunk);
+    await w.write(chunk);
+    emit('downloading', w.offset);
+  }
+  if (w.offset < desc.size)
+    throw new BerthError('Unavailable', `${what}: body truncated at ${w.offset} of ${desc.size} bytes`);
+}

@@ -1,0 +1,240 @@
+// Push (spec.md "Pushing blobs", "Mounting a blob from another repository", "Pushing Manifests"):
+//
+//   for each blob (config, layers; children of an index first):
+//     HEAD blobs/<d>                                   200 → already there ("exists")
+//     POST blobs/uploads/?mount=<d>&from=<repo>        201 → mounted; 202 → an upload session instead
+//     POST blobs/uploads/                              202 Location: <session>
+//       monolithic:  PUT <session>?digest=<d>  (the whole blob)              201
+//       chunked:     PATCH <session>  Content-Range: <start>-<end>  × N      202 Location: <next>
+//                    PUT <session>?digest=<d>  (empty)                       201
+//   PUT manifests/<digest> for each child manifest, then PUT manifests/<tag|digest>
+//
+// Blobs go up several at once; progress is reported per blob as bytes leave.
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { BerthError, wrap } from '../../base/errors.js';
+import { type Reference, formatReference, parseDockerRef } from '../reference/index.js';
+import type { RegistryClient } from './client.js';
+import { repoScope } from './client.js';
+import type { Endpoint } from './hosts.js';
+
+import { parseManifest } from './manifest.js';
+import { boundedAll } from './pull.js';
+import type { BlobSource, Descriptor, ProgressEvent, ProgressListener } from './types.js';
+
+/** How to push. */
+export interface PushOptions {
+  /** Where blobs and child manifests are read from. */
+  source: BlobSource;
+  /** Upload in PATCH chunks of this many bytes; 0 (default) uploads each blob in one PUT. */
+  chunkSize?: number;
+  /** Repositories on the same registry to mount blobs from instead of uploading them. */
+  mountFrom?: string[];
+  /** Blobs sent at once (default 3). */
+  concurrency?: number;
+  onProgress?: ProgressListener;
+}
+
+/** What a push did. */
+export interface PushResult {
+  reference: Reference;
+  /** Digest of the manifest (or index) pushed. */
+  digest: string;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Pushes the manifest (or index) `top`, all it refers to, and tags it as `ref`. */
+export async function push(
+  client: RegistryClient,
+  ref: string | Reference,
+  top: Descriptor,
+  opts: PushOptions,
+): Promise<PushResult> {
+  const reference = typeof ref === 'string' ? parseDockerRef(ref) : ref;
+  try {
+    const [ep] = client.endpoints(reference.domain, 'push');
+    if (ep === undefined) throw new BerthError('Internal', 'no endpoint');
+    const pusher = new Pusher(client, ep, reference.path, opts);
+    await pusher.manifestTree(top, reference.digest ?? reference.tag ?? 'latest');
+    return { reference, digest: top.digest };
+  } catch (err) {
+    throw wrap(err, `push "${formatReference(reference)}"`);
+  }
+}
+
+class Pusher {
+  private readonly scopes: string[];
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly ep: Endpoint,
+    private readonly repo: string,
+    private readonly opts: PushOptions,
+  ) {
+    this.scopes = [
+      repoScope(repo, ['pull', 'push']),
+      ...(opts.mountFrom ?? []).map((r) => repoScope(r, ['pull'])),
+    ];
+  }
+
+  private emit(
+    d: Descriptor,
+    kind: ProgressEvent['kind'],
+    state: ProgressEvent['state'],
+    done: number,
+  ): void {
+    this.opts.onProgress?.({ digest: d.digest, kind, state, done, total: d.size });
+  }
+
+  /** Pushes everything below `desc`, then `desc` itself under `tag`. */
+  async manifestTree(desc: Descriptor, tag: string): Promise<void> {
+    const bytes = await readAll(await this.opts.source.open(desc));
+    const parsed = parseManifest(bytes, desc.mediaType, `manifest "${desc.digest}"`);
+    if (parsed.kind === 'index') {
+      for (const child of parsed.index.manifests) await this.manifestTree(child, child.digest);
+    } else {
+      const blobs: [Descriptor, ProgressEvent['kind']][] = [
+        [parsed.manifest.config, 'config'],
+        ...parsed.manifest.layers.map((l): [Descriptor, ProgressEvent['kind']] => [l, 'layer']),
+      ];
+      await boundedAll(blobs, this.opts.concurrency ?? 3, ([d, kind]) => this.blob(d, kind));
+    }
+    await this.putManifest(desc, bytes, tag, parsed.kind);
+  }
+
+  private async putManifest(
+    desc: Descriptor,
+    bytes: Buffer,
+    tag: string,
+    kind: 'index' | 'manifest',
+  ): Promise<void> {
+    const what = `manifest "${desc.digest}"`;
+    const res = await this.client.send(this.ep, this.repo, this.scopes, {
+      method: 'PUT',
+      path: `manifests/${tag}`,
+      headers: { 'content-type': desc.mediaType },
+      body: bytes,
+    });
+    if (res.status !== 201 && res.status !== 200) return this.client.fail(res, what);
+    res.body.resume();
+    const claimed = res.headers['docker-content-digest'];
+    if (typeof claimed === 'string' && claimed !== desc.digest)
+      throw new BerthError('Internal', `${what}: registry stored it as "${claimed}"`);
+    this.emit(desc, kind, 'pushed', bytes.length);
+  }
+
+  private async blob(d: Descriptor, kind: ProgressEvent['kind']): Promise<void> {
+    const what = `blob "${d.digest}"`;
+    const head = await this.client.send(this.ep, this.repo, this.scopes, {
+      method: 'HEAD',
+      path: `blobs/${d.digest}`,
+    });
+    head.body.resume();
+    if (head.status === 200) return this.emit(d, kind, 'exists', d.size);
+    if (head.status !== 404) return this.client.fail(head, what);
+    let location: URL | undefined;
+    for (const from of this.opts.mountFrom ?? []) {
+      const res = await this.client.send(this.ep, this.repo, this.scopes, {
+        method: 'POST',
+        path: 'blobs/uploads/',
+        query: { mount: d.digest, from },
+        headers: { 'content-length': '0' },
+      });
+      res.body.resume();
+      if (res.status === 201) return this.emit(d, kind, 'mounted', d.size);
+      if (res.status !== 202) return this.client.fail(res, `${what}: mount from "${from}"`);
+      location = this.location(res.headers.location, res.url, what);
+      break; // a 202 opened an upload session: use it
+    }
+    if (location === undefined) {
+      const res = await this.client.send(this.ep, this.repo, this.scopes, {
+        method: 'POST',
+        path: 'blobs/uploads/',
+        headers: { 'content-length': '0' },
+      });
+      if (res.status !== 202) return this.client.fail(res, `${what}: start upload`);
+      res.body.resume();
+      location = this.location(res.headers.location, res.url, what);
+    }
+    const chunk = this.opts.chunkSize ?? 0;
+    if (chunk > 0) location = await this.patchChunks(d, kind, location, chunk);
+    const final = new URL(location);
+    final.searchParams.set('digest', d.digest);
+    const put = await this.client.send(this.ep, this.repo, this.scopes, {
+      method: 'PUT',
+      url: final,
+      headers:
+        chunk > 0
+          ? { 'content-length': '0' }
+          : { 'content-type': 'application/octet-stream', 'content-length': String(d.size) },
+      ...(chunk > 0 ? {} : { body: () => this.counted(d, kind, 0, d.size) }),
+    });
+    if (put.status !== 201) return this.client.fail(put, `${what}: upload`);
+    put.body.resume();
+    this.emit(d, kind, 'pushed', d.size);
+  }
+
+  private async patchChunks(
+    d: Descriptor,
+    kind: ProgressEvent['kind'],
+    start: URL,
+    size: number,
+  ): Promise<URL> {
+    let location = start;
+    for (let off = 0; off < d.size; off += size) {
+      const end = Math.min(off + size, d.size);
+      const res = await this.client.send(this.ep, this.repo, this.scopes, {
+        method: 'PATCH',
+        url: location,
+        headers: {
+          'content-type': 'application/octet-stream',
+          'content-length': String(end - off),
+          'content-range': `${off}-${end - 1}`,
+        },
+        body: () => this.counted(d, kind, off, end),
+      });
+      if (res.status !== 202) return this.client.fail(res, `blob "${d.digest}": chunk ${off}-${end - 1}`);
+      res.body.resume();
+      location = this.location(res.headers.location, res.url, `blob "${d.digest}"`);
+    }
+    return location;
+  }
+
+  /** The blob's bytes [start, end) from the source, reporting progress as they go. */
+  private counted(d: Descriptor, kind: ProgressEvent['kind'], start: number, end: number): Readable {
+    let sent = start;
+    let remaining = end - start;
+    const tap = new Transform({
+      transform: (chunk: Buffer, _enc, cb) => {
+        const part = chunk.subarray(0, remaining);
+        remaining -= part.length;
+        sent += part.length;
+        this.emit(d, kind, 'uploading', sent);
+        cb(null, part);
+      },
+    });
+    this.opts.source.open(d, start).then(
+      (s) => {
+        s.on('error', (err) => tap.destroy(err));
+        s.pipe(tap);
+      },
+      (err: Error) => tap.destroy(err),
+    );
+    return tap;
+  }
+
+  private location(value: string | undefined, base: URL, what: string): URL {
+    if (value === undefined) throw new BerthError('Unavailable', `${what}: registry sent no upload Location`);
+    return new URL(value, base);
+  }
+}
+
+/** sha256 digest string of bytes (for building manifests to push). */
+export function digestOf(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
