@@ -1,0 +1,174 @@
+// Authentication against real registries: docker-registry with htpasswd (Basic), and docker-registry in
+// token mode with a token server written in the test (Bearer: anonymous pull, credentials for push,
+// tokens cached and refreshed per scope); credentials from a docker config.json.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  DockerConfigCredentials,
+  LayoutStore,
+  RegistryClient,
+  StaticCredentials,
+  closeConnections,
+  pull,
+  push,
+} from '../../../src/images/registry/index.js';
+import { type BuiltImage, writeImage } from '../../fixtures/oci-images.js';
+import {
+  type TestRegistry,
+  type TokenServer,
+  startRegistry,
+  startTokenServer,
+} from '../../fixtures/registry.js';
+
+let work: string;
+let image: BuiltImage;
+let source: LayoutStore;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'berth-reg-auth-'));
+  image = writeImage(join(work, 'img'), [
+    { entries: [{ type: 'file', path: 'a', data: Buffer.from('layer one') }] },
+    { entries: [{ type: 'file', path: 'b', data: Buffer.from('layer two') }], compression: 'zstd' },
+  ]);
+  source = await LayoutStore.open(join(work, 'img'));
+});
+after(() => {
+  closeConnections();
+  rmSync(work, { recursive: true, force: true });
+});
+
+let n = 0;
+async function sink(): Promise<LayoutStore> {
+  return LayoutStore.open(join(work, `sink-${n++}`));
+}
+
+describe('basic auth (htpasswd)', () => {
+  let reg: TestRegistry;
+  before(async () => {
+    reg = await startRegistry({ kind: 'htpasswd', users: { alice: 's3cret' } });
+  });
+  after(() => reg?.stop());
+
+  it('pushes and pulls with an explicit credential', async () => {
+    const c = new RegistryClient({
+      credentials: new StaticCredentials({ [reg.host]: { username: 'alice', password: 's3cret' } }),
+    });
+    await push(c, `${reg.host}/private/img:1`, image.manifest, { source });
+    const r = await pull(c, `${reg.host}/private/img:1`, { sink: await sink() });
+    assert.equal(r.target.digest, image.manifest.digest);
+  });
+
+  it('reads credentials from a docker config.json (auths with base64 auth)', async () => {
+    const file = join(work, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        auths: { [`http://${reg.host}/v2/`]: { auth: Buffer.from('alice:s3cret').toString('base64') } },
+      }),
+    );
+    const c = new RegistryClient({ credentials: new DockerConfigCredentials(file) });
+    const r = await pull(c, `${reg.host}/private/img:1`, { sink: await sink() });
+    assert.equal(r.layers.length, 2);
+  });
+
+  it('refuses without credentials, with a wrong password, and with a credential helper', async () => {
+    const anon = new RegistryClient({ credentials: new StaticCredentials() });
+    await assert.rejects(pull(anon, `${reg.host}/private/img:1`, { sink: await sink() }), {
+      code: 'PermissionDenied',
+      message: `pull "${reg.host}/private/img:1": manifest "1": authentication required`,
+    });
+    const wrong = new RegistryClient({
+      credentials: new StaticCredentials({ [reg.host]: { username: 'alice', password: 'nope' } }),
+    });
+    await assert.rejects(pull(wrong, `${reg.host}/private/img:1`, { sink: await sink() }), {
+      code: 'PermissionDenied',
+      message: `pull "${reg.host}/private/img:1": manifest "1": authentication required`,
+    });
+    const file = join(work, 'helper.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ auths: { [reg.host]: {} }, credHelpers: { [reg.host]: 'secretservice' } }),
+    );
+    const helper = new RegistryClient({ credentials: new DockerConfigCredentials(file) });
+    await assert.rejects(pull(helper, `${reg.host}/private/img:1`, { sink: await sink() }), {
+      code: 'FailedPrecondition',
+      message: `pull "${reg.host}/private/img:1": credentials for "${reg.host}": docker config "${file}" names credential helper "docker-credential-secretservice", which berth does not run; use "berth login" or an "auths" entry`,
+    });
+  });
+});
+
+describe('token auth (Bearer)', () => {
+  let tokens: TokenServer;
+  let reg: TestRegistry;
+  before(async () => {
+    tokens = await startTokenServer({ users: { bob: 'pw' }, anonymousPull: true });
+    reg = await startRegistry({
+      kind: 'token',
+      realm: tokens.realm,
+      service: tokens.service,
+      issuer: tokens.issuer,
+      certFile: tokens.certFile,
+    });
+  });
+  after(async () => {
+    await reg?.stop();
+    await tokens?.stop();
+  });
+
+  it('gets a push token with credentials, and pulls anonymously with a cached pull token', async () => {
+    const bob = new RegistryClient({
+      credentials: new StaticCredentials({ [reg.host]: { username: 'bob', password: 'pw' } }),
+    });
+    await push(bob, `${reg.host}/team/app:v1`, image.manifest, { source });
+    const pushReq = tokens.requests.find((r) => r.user === 'bob');
+    assert.deepEqual(pushReq, {
+      service: tokens.service,
+      scopes: ['repository:team/app:pull,push'],
+      user: 'bob',
+    });
+
+    const before = tokens.requests.length;
+    const anon = new RegistryClient({ credentials: new StaticCredentials() });
+    const r = await pull(anon, `${reg.host}/team/app:v1`, { sink: await sink() });
+    assert.equal(r.target.digest, image.manifest.digest);
+    const pulls = tokens.requests.slice(before);
+    assert.deepEqual(
+      pulls,
+      [{ service: tokens.service, scopes: ['repository:team/app:pull'], user: null }],
+      'one token for the whole pull',
+    );
+
+    // Another repository is another scope: a new token.
+    await push(bob, `${reg.host}/team/other:v1`, image.manifest, { source, mountFrom: ['team/app'] });
+    assert.deepEqual(tokens.requests.at(-1)?.scopes, [
+      'repository:team/other:pull,push',
+      'repository:team/app:pull',
+    ]);
+    const r2 = await pull(anon, `${reg.host}/team/other:v1`, { sink: await sink() });
+    assert.equal(r2.layers.length, 2);
+    assert.deepEqual(tokens.requests.at(-1), {
+      service: tokens.service,
+      scopes: ['repository:team/other:pull'],
+      user: null,
+    });
+  });
+
+  it('refuses an anonymous push and a wrong password with clear errors', async () => {
+    const anon = new RegistryClient({ credentials: new StaticCredentials() });
+    await assert.rejects(push(anon, `${reg.host}/team/app:v2`, image.manifest, { source }), {
+      code: 'PermissionDenied',
+      // The blobs are there (HEAD needs only pull), so the manifest PUT is what is refused.
+      message: `push "${reg.host}/team/app:v2": manifest "${image.manifest.digest}": authentication required`,
+    });
+    const wrong = new RegistryClient({
+      credentials: new StaticCredentials({ [reg.host]: { username: 'bob', password: 'bad' } }),
+    });
+    await assert.rejects(pull(wrong, `${reg.host}/team/app:v1`, { sink: await sink() }), {
+      code: 'PermissionDenied',
+      message: `pull "${reg.host}/team/app:v1": registry "${reg.host}": token server "${tokens.realm}" refused the credentials (status 401)`,
+    });
+  });
+});
