@@ -1,0 +1,213 @@
+// Faults between the client and a registry: a proxy in front of a real docker-registry that answers 503s,
+// cuts blob bodies mid-way or ignores Range; a hostile registry that sends wrong bytes, truncated or
+// oversized bodies, 500s, or drips and stalls. Each gives a clear error or a retry that helps, never a
+// corrupt blob in the store, and a later pull succeeds.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  LayoutStore,
+  type ProgressEvent,
+  RegistryClient,
+  StaticCredentials,
+  closeConnections,
+  pull,
+  push,
+} from '../../../src/images/registry/index.js';
+import { type BlobFault, startFaultyProxy, startHostileRegistry } from '../../fixtures/faulty-servers.js';
+import { type BuiltImage, randomFile, writeImage } from '../../fixtures/oci-images.js';
+import { type TestRegistry, startRegistry } from '../../fixtures/registry.js';
+
+const BIG = 3 << 20;
+let work: string;
+let image: BuiltImage;
+let reg: TestRegistry;
+
+function client(retry: Record<string, number> = {}): RegistryClient {
+  return new RegistryClient({
+    credentials: new StaticCredentials(),
+    retry: { baseDelayMs: 5, maxDelayMs: 50, ...retry },
+  });
+}
+
+let n = 0;
+async function sink(): Promise<LayoutStore> {
+  return LayoutStore.open(join(work, `sink-${n++}`));
+}
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'berth-reg-faults-'));
+  image = writeImage(join(work, 'img'), [
+    { entries: [randomFile('big', BIG, 7)], compression: 'none' },
+    { entries: [{ type: 'file', path: 'small', data: Buffer.from('s') }] },
+  ]);
+  reg = await startRegistry();
+  await push(client(), `${reg.host}/faults/img:1`, image.manifest, {
+    source: await LayoutStore.open(join(work, 'img')),
+  });
+});
+after(async () => {
+  closeConnections();
+  await reg?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const bigLayer = (): string => image.layers[0]!.digest;
+
+describe('through a misbehaving proxy', () => {
+  it('retries 503s with backoff and reports it', async () => {
+    const proxy = await startFaultyProxy(reg.host, { status503: 3 });
+    try {
+      const events: ProgressEvent[] = [];
+      const r = await pull(client(), `${proxy.host}/faults/img:1`, {
+        sink: await sink(),
+        onProgress: (e) => events.push(e),
+      });
+      assert.equal(r.target.digest, image.manifest.digest);
+      assert.equal(proxy.seen.filter((s) => s.status === 503).length, 3);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('resumes a cut blob with Range from where it stopped, downloading no byte twice', async () => {
+    const proxy = await startFaultyProxy(reg.host, { cutBlobs: 2, cutAfter: 1 << 20, cutDigest: bigLayer() });
+    try {
+      const events: ProgressEvent[] = [];
+      const s = await sink();
+      await pull(client(), `${proxy.host}/faults/img:1`, { sink: s, onProgress: (e) => events.push(e) });
+      assert.ok(await s.has(bigLayer()));
+      const gets = proxy.seen.filter((x) => x.path.endsWith(`/blobs/${bigLayer()}`) && x.method === 'GET');
+      assert.equal(gets.length, 3, 'two cuts, two resumes');
+      assert.equal(gets[0]?.range, undefined);
+      // Each retry asks for the rest: from the bytes that arrived (at most what the proxy sent before cutting).
+      const starts = gets.map((g) => Number(/^bytes=(\d+)-$/.exec(g.range ?? 'bytes=0-')?.[1]));
+      assert.ok(starts[1]! > 0 && starts[1]! <= 1 << 20, `first resume from ${starts[1]}`);
+      assert.ok(starts[2]! > starts[1]!, `second resume from ${starts[2]}`);
+      assert.equal(
+        gets[2]?.bytes,
+        image.layers[0]!.size - starts[2]!,
+        'the last request fetched only the rest',
+      );
+      assert.ok(events.some((e) => e.digest === bigLayer() && e.state === 'retrying'));
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('keeps a partial ingest when it gives up, and a later pull resumes it', async () => {
+    // One cut mid-blob, then the proxy answers only 503s: the pull gives up.
+    const proxy = await startFaultyProxy(reg.host, {
+      cutBlobs: 1,
+      cutAfter: 1 << 20,
+      cutDigest: bigLayer(),
+      unavailableAfterCut: true,
+    });
+    const s = await sink();
+    try {
+      await assert.rejects(pull(client({ attempts: 2 }), `${proxy.host}/faults/img:1`, { sink: s }), {
+        code: 'Unavailable',
+        message: `pull "${proxy.host}/faults/img:1": blob "${bigLayer()}" of "${proxy.host}/faults/img": try later`,
+      });
+      const kept = await s.ingestSize(`layer-${bigLayer()}`);
+      assert.ok(kept > 0 && kept <= 1 << 20, `partial ingest of ${kept} bytes kept`);
+      assert.equal(await s.has(bigLayer()), false, 'nothing partial is committed');
+      // A later pull through a healthy path resumes from the ingest.
+      const good = await startFaultyProxy(reg.host, {});
+      try {
+        await pull(client(), `${good.host}/faults/img:1`, { sink: s });
+        const get = good.seen.find((x) => x.path.endsWith(`/blobs/${bigLayer()}`));
+        assert.equal(get?.range, `bytes=${kept}-`);
+        assert.ok(await s.has(bigLayer()));
+      } finally {
+        await good.stop();
+      }
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('starts over when the server ignores Range', async () => {
+    const proxy = await startFaultyProxy(reg.host, {
+      cutBlobs: 1,
+      cutAfter: 1 << 20,
+      cutDigest: bigLayer(),
+      ignoreRange: true,
+    });
+    try {
+      const s = await sink();
+      await pull(client(), `${proxy.host}/faults/img:1`, { sink: s });
+      assert.ok(await s.has(bigLayer()));
+      const gets = proxy.seen.filter((x) => x.path.endsWith(`/blobs/${bigLayer()}`));
+      assert.deepEqual(
+        gets.map((g) => g.status),
+        [200, 200],
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('a hostile registry', () => {
+  const tag = (): Record<string, { digest: string; mediaType: string }> => ({
+    '1': { digest: image.manifest.digest, mediaType: image.manifest.mediaType },
+  });
+  const cases: [string, BlobFault, RegExp | undefined][] = [
+    [
+      'wrong bytes',
+      { kind: 'wrong-bytes' },
+      /blob "sha256:[0-9a-f]+" of "[^"]+": digest mismatch: got "sha256:/,
+    ],
+    [
+      'an oversized body',
+      { kind: 'oversize', extra: 10 },
+      /registry sent more than the \d+ bytes the descriptor gives/,
+    ],
+    [
+      'persistent 500s',
+      { kind: 'status', status: 500 },
+      /blob "sha256:[0-9a-f]+" of "[^"]+": internal trouble$/,
+    ],
+    ['a few 500s', { kind: 'status', status: 500, times: 2 }, undefined],
+    ['a truncated body (resumed each time)', { kind: 'truncate', keep: 1 << 20 }, undefined],
+    [
+      'a slow drip with a stall longer than the idle timeout',
+      { kind: 'drip', chunk: 256 << 10, delayMs: 1, stallAtByte: 1 << 20, stallMs: 1500 },
+      undefined,
+    ],
+  ];
+  for (const [label, fault, error] of cases) {
+    it(`${error ? 'refuses' : 'survives'} ${label}`, async () => {
+      const faults = new Map([[bigLayer(), fault]]);
+      const hostile = await startHostileRegistry(join(work, 'img'), tag(), faults);
+      const s = await sink();
+      try {
+        const c = client({ idleTimeoutMs: 500 });
+        const p = pull(c, `${hostile.host}/x/img:1`, { sink: s });
+        if (error) {
+          await assert.rejects(p, (err: Error) => {
+            assert.equal(err.name, 'BerthError');
+            assert.match(err.message, new RegExp(`^pull "${hostile.host}/x/img:1": `));
+            assert.match(err.message, error);
+            return true;
+          });
+          assert.equal(await s.has(bigLayer()), false, 'no corrupt blob is committed');
+          assert.ok(!existsSync(join(s.dir, 'blobs/sha256', bigLayer().slice(7))));
+        } else {
+          await p;
+          assert.ok(await s.has(bigLayer()));
+        }
+        // Whatever happened, a later pull from a good registry completes into the same store.
+        faults.clear();
+        await pull(client(), `${hostile.host}/x/img:1`, { sink: s });
+        assert.ok(await s.has(bigLayer()));
+        assert.equal(readdirSync(join(s.dir, 'blobs/sha256')).length, 4, 'manifest, config, two layers');
+      } finally {
+        await hostile.stop();
+      }
+    });
+  }
+});
