@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 # Debian packages: the C toolchain, busybox-static for test images, and the peers the tests and benchmarks
 # drive or compare against (runc, crun, containerd, podman; podman 4.3 refuses to start without netavark);
 # the registry tests run Debian's docker-registry (htpasswd from apache2-utils, token certs from openssl)
-# with skopeo as a peer client, and zstd layers go through the zstd binary.
+# with skopeo (and umoci in bench/pull.ts) as peers, and zstd layers go through the zstd binary.
 PACKAGES=(gcc make libc6-dev busybox-static runc crun containerd podman conmon netavark iproute2 hyperfine
-  docker-registry skopeo zstd apache2-utils openssl)
+  docker-registry skopeo umoci zstd apache2-utils openssl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
