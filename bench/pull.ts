@@ -100,27 +100,24 @@ async function main(): Promise<void> {
       record(
         'berth pull+unpack',
         await time(async () => {
-          const unpacks: Promise<unknown>[] = [];
+          // Each layer is unpacked into its own overlay-form dir while it downloads (layer-tee.ts).
           const r = await pull(client(), ref, {
             sink: store2,
-            // Overlap: each layer is unpacked (into its own overlay-form dir) as soon as it is stored.
-            onProgress: (e) => {
-              if (e.kind !== 'layer' || e.state !== 'done') return;
-              const desc = image.layers.find((l) => l.digest === e.digest)!;
-              const target = join(dir, 'snap', e.digest.slice(7, 19));
-              mkdirSync(target, { recursive: true });
-              unpacks.push(
-                store2.open(desc).then((s) =>
-                  unpackLayer(s, target, {
-                    mediaType: desc.mediaType,
-                    whiteouts: 'overlay',
-                    digest: desc.digest,
-                  }),
-                ),
-              );
+            unpacker: {
+              source: store2,
+              apply: async (layer, blob) => {
+                const target = join(dir, 'snap', layer.descriptor.digest.slice(7, 19));
+                mkdirSync(target, { recursive: true });
+                const { mediaType, digest } = layer.descriptor;
+                await unpackLayer(blob, target, {
+                  mediaType,
+                  whiteouts: 'overlay',
+                  digest,
+                  diffId: layer.diffId,
+                });
+              },
             },
           });
-          await Promise.all(unpacks);
           return r;
         }),
       );

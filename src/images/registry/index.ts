@@ -10,6 +10,7 @@ export {
 } from './credentials.js';
 export { type Endpoint, type HostsConfig, type RegistryHost, isLoopback } from './hosts.js';
 export { type RetryPolicy, DEFAULT_RETRY, closeConnections } from './http.js';
+export { type LayerUnpacker, type PulledLayer } from './layer-tee.js';
 export { LayoutStore, blobPath, writeLayoutIndex } from './layout-store.js';
 export { type ImageIndex, type ImageManifest, parseManifest } from './manifest.js';
 export { getManifest, headManifest } from './manifest-fetch.js';

@@ -11,6 +11,7 @@ import { fetchBlob } from './blob-fetch.js';
 import type { RegistryClient } from './client.js';
 import type { Endpoint } from './hosts.js';
 import { type ImageIndex, type ImageManifest, parseManifest } from './manifest.js';
+import { type LayerUnpacker, fetchAndUnpack } from './layer-tee.js';
 import { getManifest } from './manifest-fetch.js';
 import { hostPlatform, selectPlatform } from './platform.js';
 import type { BlobSink, Descriptor, Platform, ProgressListener } from './types.js';
@@ -24,6 +25,8 @@ export interface PullOptions {
   /** Layers fetched at once (default 3, as docker). */
   layerConcurrency?: number;
   onProgress?: ProgressListener;
+  /** Unpacks each layer while it downloads (see layer-tee.ts); without it, layers are only stored. */
+  unpacker?: LayerUnpacker;
 }
 
 /** The image config fields the client checks (image-spec config.md). */
@@ -172,8 +175,11 @@ async function pullResolved(
 
   for (const l of manifest.layers)
     progress?.({ digest: l.digest, kind: 'layer', state: 'waiting', done: 0, total: l.size });
-  await boundedAll(manifest.layers, opts.layerConcurrency ?? 3, async (l) => {
-    await fetchBlob(client, eps, repo, l, opts.sink, 'layer', progress);
+  const layers = manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i] as string }));
+  await boundedAll(layers, opts.layerConcurrency ?? 3, async (l) => {
+    if (opts.unpacker === undefined)
+      await fetchBlob(client, eps, repo, l.descriptor, opts.sink, 'layer', progress);
+    else await fetchAndUnpack(client, eps, repo, l, opts.sink, opts.unpacker, progress);
   });
   return {
     reference,
@@ -182,7 +188,7 @@ async function pullResolved(
     manifestDescriptor,
     manifest,
     config,
-    layers: manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i] as string })),
+    layers,
   };
 }
 
