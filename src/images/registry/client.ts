@@ -105,7 +105,20 @@ export class RegistryClient {
       const authorization = await this.auth.header(ep, scopes);
       const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
       if (authorization !== undefined) headers.authorization = authorization;
-      res = await this.sendOnEndpoint(ep, { ...req, url: this.url(ep, repo, req), headers }, onRetry);
+      const url = this.url(ep, repo, req);
+      try {
+        res = await this.sendOnEndpoint(ep, { ...req, url, headers }, onRetry);
+      } catch (err) {
+        if (err instanceof BerthError) throw err;
+        // Transport failures (refused, reset, TLS) name the registry; the cause keeps the system error.
+        throw new BerthError(
+          'Unavailable',
+          `registry "${ep.host}": ${req.method} ${url.href}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
       if (res.status !== 401 || round === 1) return res;
       const retry = this.auth.challenged(ep, res.headers['www-authenticate'], scopes);
       if (!retry) return res;

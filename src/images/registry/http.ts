@@ -56,6 +56,8 @@ export function retriableStatus(status: number): boolean {
 
 /** Network errors worth another try: the connection was refused, reset, dropped or stalled. */
 export function retriableError(err: unknown): boolean {
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  if (cause !== undefined && retriableError(cause)) return true;
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
   return (
     [

@@ -14,6 +14,7 @@ import {
   closeConnections,
   pull,
   push,
+  verifyLogin,
 } from '../../../src/images/registry/index.js';
 import { type BuiltImage, writeImage } from '../../fixtures/oci-images.js';
 import {
@@ -59,6 +60,20 @@ describe('basic auth (htpasswd)', () => {
     await push(c, `${reg.host}/private/img:1`, image.manifest, { source });
     const r = await pull(c, `${reg.host}/private/img:1`, { sink: await sink() });
     assert.equal(r.target.digest, image.manifest.digest);
+  });
+
+  it('verifies a login, and refuses a wrong one', async () => {
+    const good = new RegistryClient({
+      credentials: new StaticCredentials({ [reg.host]: { username: 'alice', password: 's3cret' } }),
+    });
+    await verifyLogin(good, reg.host);
+    const bad = new RegistryClient({
+      credentials: new StaticCredentials({ [reg.host]: { username: 'alice', password: 'x' } }),
+    });
+    await assert.rejects(verifyLogin(bad, reg.host), {
+      code: 'PermissionDenied',
+      message: `login "${reg.host}": unauthorized: incorrect username or password`,
+    });
   });
 
   it('reads credentials from a docker config.json (auths with base64 auth)', async () => {
@@ -153,6 +168,21 @@ describe('token auth (Bearer)', () => {
       service: tokens.service,
       scopes: ['repository:team/other:pull'],
       user: null,
+    });
+  });
+
+  it('verifies a login through the token server', async () => {
+    const good = new RegistryClient({
+      credentials: new StaticCredentials({ [reg.host]: { username: 'bob', password: 'pw' } }),
+    });
+    await verifyLogin(good, reg.host);
+    assert.deepEqual(tokens.requests.at(-1), { service: tokens.service, scopes: [], user: 'bob' });
+    const bad = new RegistryClient({
+      credentials: new StaticCredentials({ [reg.host]: { username: 'bob', password: 'no' } }),
+    });
+    await assert.rejects(verifyLogin(bad, reg.host), {
+      code: 'PermissionDenied',
+      message: `login "${reg.host}": registry "${reg.host}": token server "${tokens.realm}" refused the credentials (status 401)`,
     });
   });
 
