@@ -16,6 +16,7 @@ import {
   push,
   verifyLogin,
 } from '../../../src/images/registry/index.js';
+import { startBlobStorage, startFaultyProxy } from '../../fixtures/faulty-servers.js';
 import { type BuiltImage, writeImage } from '../../fixtures/oci-images.js';
 import {
   type TestRegistry,
@@ -74,6 +75,28 @@ describe('basic auth (htpasswd)', () => {
       code: 'PermissionDenied',
       message: `login "${reg.host}": unauthorized: incorrect username or password`,
     });
+  });
+
+  it('follows redirects to blob storage without sending the credentials there', async () => {
+    const storage = await startBlobStorage(join(work, 'img'));
+    const front = await startFaultyProxy(reg.host, { redirectBlobsTo: `http://${storage.host}` });
+    try {
+      const c = new RegistryClient({
+        credentials: new StaticCredentials({ [front.host]: { username: 'alice', password: 's3cret' } }),
+      });
+      const r = await pull(c, `${front.host}/private/img:1`, { sink: await sink() });
+      assert.equal(r.layers.length, 2);
+      assert.equal(storage.authorizations.length, 3, 'config and two layers came from storage');
+      assert.deepEqual(
+        storage.authorizations,
+        [undefined, undefined, undefined],
+        'no Authorization left the registry',
+      );
+      assert.ok(front.seen.filter((s) => s.status === 307).length === 3);
+    } finally {
+      await front.stop();
+      await storage.stop();
+    }
   });
 
   it('reads credentials from a docker config.json (auths with base64 auth)', async () => {
