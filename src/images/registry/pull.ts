@@ -176,10 +176,23 @@ async function pullResolved(
   for (const l of manifest.layers)
     progress?.({ digest: l.digest, kind: 'layer', state: 'waiting', done: 0, total: l.size });
   const layers = manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i] as string }));
+  // A digest can occur more than once (docker's empty layer, sha256:a3ed95ca...): it is fetched once, and
+  // the later occurrences wait for that fetch (an earlier item, so already running) and unpack from the store.
+  const fetching = new Map<string, Promise<void>>();
   await boundedAll(layers, opts.layerConcurrency ?? 3, async (l) => {
-    if (opts.unpacker === undefined)
-      await fetchBlob(client, eps, repo, l.descriptor, opts.sink, 'layer', progress);
-    else await fetchAndUnpack(client, eps, repo, l, opts.sink, opts.unpacker, progress);
+    const first = fetching.get(l.descriptor.digest);
+    if (first !== undefined) {
+      await first;
+      if (opts.unpacker !== undefined)
+        await opts.unpacker.apply(l, await opts.unpacker.source.open(l.descriptor));
+      return;
+    }
+    const fetched =
+      opts.unpacker === undefined
+        ? fetchBlob(client, eps, repo, l.descriptor, opts.sink, 'layer', progress).then(() => undefined)
+        : fetchAndUnpack(client, eps, repo, l, opts.sink, opts.unpacker, progress);
+    fetching.set(l.descriptor.digest, fetched);
+    await fetched;
   });
   return {
     reference,

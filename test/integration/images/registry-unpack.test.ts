@@ -122,6 +122,22 @@ describe('pull with unpack', { skip }, () => {
     assert.deepEqual(u.calls.sort(), image.layers.map((l) => `${l.digest}:store`).sort());
   });
 
+  it('fetches a layer that occurs twice once, and unpacks it twice', async () => {
+    const dir = join(work, 'img');
+    const twice = writeImage(dir, [
+      { entries: [{ type: 'file', path: 'same', data: Buffer.from('1') }] },
+      { entries: [{ type: 'file', path: 'mid', data: Buffer.from('2') }] },
+      { entries: [{ type: 'file', path: 'same', data: Buffer.from('1') }] },
+    ]);
+    assert.equal(twice.layers[0]!.digest, twice.layers[2]!.digest);
+    await push(client(), `${reg.host}/u/twice:1`, twice.manifest, { source: await LayoutStore.open(dir) });
+    const store = await LayoutStore.open(join(work, `s${n++}`));
+    const u = dirUnpacker(store);
+    await pull(client(), `${reg.host}/u/twice:1`, { sink: store, unpacker: u, layerConcurrency: 3 });
+    assert.equal(u.calls.filter((c) => c.startsWith(twice.layers[0]!.digest)).length, 2);
+    assert.deepEqual(readdirSync(join(store.dir, 'ingest')), [], 'no ingest left behind');
+  });
+
   it('fails the pull on a malicious layer, naming the entry, with its target emptied', async () => {
     const store = await LayoutStore.open(join(work, `s${n++}`));
     const u = dirUnpacker(store);
