@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../../base/errors.js';
 import type { RegistryClient } from './client.js';
 import { repoScope } from './client.js';
-import type { Endpoint } from './hosts.js';
+import { LAYER_MEDIA_TYPES } from '../unpack/index.js';
+import { type Endpoint, isLoopback } from './hosts.js';
 import { backoffMs, retriableError } from './http.js';
 import type { BlobSink, BlobWriter, Descriptor, ProgressEvent, ProgressListener } from './types.js';
 
@@ -41,7 +42,19 @@ export async function fetchBlob(
   }
   const writer = await sink.writer(`${kind}-${desc.digest}`, desc);
   try {
-    await client.onEndpoints(eps, (ep) => download(client, ep, repo, desc, writer, emit));
+    try {
+      await client.onEndpoints(eps, (ep) => download(client, ep, repo, desc, writer, emit));
+    } catch (err) {
+      // A foreign (non-distributable) layer the registry does not hold is fetched from its descriptor's
+      // urls (image-spec descriptor.md "urls"; Docker's foreign layers), without credentials.
+      const urls = foreignUrls(desc);
+      if (!(err instanceof BerthError && err.code === 'NotFound') || urls.length === 0) throw err;
+      const places = urls.map((url) => ({ ep: urlEndpoint(url), url }));
+      await client.onEndpoints(
+        places.map((p) => p.ep),
+        (ep) => download(client, ep, repo, desc, writer, emit, places.find((p) => p.ep === ep)?.url),
+      );
+    }
     emit('verifying', desc.size);
     await writer.commit(desc.digest, desc.size);
     emit('done', desc.size);
@@ -56,6 +69,26 @@ export async function fetchBlob(
 
 type Emit = (state: ProgressEvent['state'], done: number, message?: string) => void;
 
+/** The http(s) urls of a foreign layer's descriptor; none for other blobs. */
+function foreignUrls(desc: Descriptor): URL[] {
+  if (LAYER_MEDIA_TYPES[desc.mediaType]?.foreign !== true) return [];
+  const out: URL[] = [];
+  for (const u of desc.urls ?? []) {
+    try {
+      const url = new URL(u);
+      if (url.protocol === 'http:' || url.protocol === 'https:') out.push(url);
+    } catch {
+      // not a URL: skipped, like a host that does not answer
+    }
+  }
+  return out;
+}
+
+/** An endpoint for a plain URL (no registry API behind it); passed over on failure like a mirror. */
+function urlEndpoint(url: URL): Endpoint {
+  return { base: new URL(url.origin), host: url.host, mirror: true, insecure: isLoopback(url.host) };
+}
+
 /** The running digest of the bytes written, when they were all seen here (undefined for a resumed ingest). */
 interface HashState {
   hash: Hash | undefined;
@@ -68,8 +101,12 @@ async function download(
   desc: Descriptor,
   w: BlobWriter,
   emit: Emit,
+  url?: URL,
 ): Promise<void> {
-  const what = `blob "${desc.digest}" of "${ep.host}/${repo}"`;
+  const what =
+    url === undefined
+      ? `blob "${desc.digest}" of "${ep.host}/${repo}"`
+      : `blob "${desc.digest}" from "${url.href}"`;
   const state: HashState = { hash: w.offset === 0 ? createHash('sha256') : undefined };
   let failures = 0;
   let resumes = 0;
@@ -84,7 +121,7 @@ async function download(
     if (!complete) {
       const start = w.offset;
       try {
-        await transfer(client, ep, repo, desc, w, state, what, emit);
+        await transfer(client, { ep, url }, repo, desc, w, state, what, emit);
       } catch (err) {
         const transient =
           retriableError(err) ||
@@ -119,7 +156,7 @@ async function download(
 /** One GET from the writer's offset to the end. Retriable failures are network errors or "truncated" ones. */
 async function transfer(
   client: RegistryClient,
-  ep: Endpoint,
+  { ep, url }: { ep: Endpoint; url: URL | undefined },
   repo: string,
   desc: Descriptor,
   w: BlobWriter,
@@ -130,7 +167,10 @@ async function transfer(
   const start = w.offset;
   const headers: Record<string, string> = { accept: '*/*' };
   if (start > 0) headers.range = `bytes=${start}-`;
-  const req = { method: 'GET', path: `blobs/${desc.digest}`, headers };
+  const req =
+    url === undefined
+      ? { method: 'GET', path: `blobs/${desc.digest}`, headers }
+      : { method: 'GET', url, headers };
   const res = await client.send(ep, repo, [repoScope(repo, ['pull'])], req, (why) =>
     emit('retrying', start, why),
   );

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { BerthError, wrap } from '../../base/errors.js';
 import { type Reference, formatReference, parseDockerRef } from '../reference/index.js';
+import { LAYER_MEDIA_TYPES } from '../unpack/index.js';
 import type { RegistryClient } from './client.js';
 import { repoScope } from './client.js';
 import type { Endpoint } from './hosts.js';
@@ -102,7 +103,12 @@ class Pusher {
         [parsed.manifest.config, 'config'],
         ...parsed.manifest.layers.map((l): [Descriptor, ProgressEvent['kind']] => [l, 'layer']),
       ];
-      await boundedAll(blobs, this.opts.concurrency ?? 3, ([d, kind]) => this.blob(d, kind));
+      await boundedAll(blobs, this.opts.concurrency ?? 3, async ([d, kind]) => {
+        // Foreign (non-distributable) layers stay where their urls say, as docker pushes them.
+        if (kind === 'layer' && LAYER_MEDIA_TYPES[d.mediaType]?.foreign === true && (d.urls?.length ?? 0) > 0)
+          return this.emit(d, kind, 'skipped', 0);
+        await this.blob(d, kind);
+      });
     }
     await this.putManifest(desc, bytes, tag, parsed.kind);
   }

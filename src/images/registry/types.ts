@@ -74,6 +74,7 @@ export type TransferState =
   | 'uploading'
   | 'mounted'
   | 'pushed'
+  | 'skipped'
   | 'failed';
 
 /** One progress event for one blob (docker's per-layer progress lines are built from these). */

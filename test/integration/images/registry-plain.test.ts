@@ -19,8 +19,12 @@ import {
   push,
 } from '../../../src/images/registry/index.js';
 import { unpackLayer } from '../../../src/images/unpack/index.js';
+import { gzipSync } from 'node:zlib';
 import { type BusyboxImage, buildBusyboxImage } from '../../fixtures/image.js';
-import { type TestRegistry, startRegistry } from '../../fixtures/registry.js';
+import { startBlobStorage } from '../../fixtures/faulty-servers.js';
+import { writeBlob } from '../../fixtures/oci-images.js';
+import { ALLOW_LOOPBACK_URLS, type TestRegistry, startRegistry } from '../../fixtures/registry.js';
+import { writeTar } from '../../fixtures/tar.js';
 
 const run = promisify(execFile);
 const skip = process.getuid?.() === 0 ? false : 'needs root (unpacks with owners)';
@@ -193,5 +197,58 @@ describe('plain registry', { skip }, () => {
       code: 'InvalidArgument',
       message: 'reference "Bad/Ref": repository name must be lowercase',
     });
+  });
+});
+
+describe('foreign layers', () => {
+  it('are not pushed, and are pulled from their urls when the registry lacks them', async () => {
+    const foreignReg = await startRegistry({ kind: 'none' }, undefined, ALLOW_LOOPBACK_URLS);
+    const storageDir = join(work, 'foreign-storage');
+    const storage = await startBlobStorage(storageDir);
+    try {
+      const tar = writeTar([
+        { type: 'file', path: 'license', data: Buffer.from('not for redistribution\n') },
+      ]);
+      const type = 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip';
+      const layer = writeBlob(storageDir, type, gzipSync(tar));
+      const foreign = { ...layer, urls: [`http://${storage.host}/${layer.digest}`] };
+      const dir = join(work, 'foreign-img');
+      const diffId = `sha256:${(await import('node:crypto')).createHash('sha256').update(tar).digest('hex')}`;
+      const config = writeBlob(
+        dir,
+        'application/vnd.oci.image.config.v1+json',
+        Buffer.from(
+          JSON.stringify({
+            os: 'linux',
+            architecture: 'amd64',
+            rootfs: { type: 'layers', diff_ids: [diffId] },
+          }),
+        ),
+      );
+      const manifest = writeBlob(
+        dir,
+        OCI_MANIFEST,
+        Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers: [foreign] })),
+      );
+      const events: ProgressEvent[] = [];
+      await push(client(), `${foreignReg.host}/win/base:1`, manifest, {
+        source: await LayoutStore.open(dir),
+        onProgress: (e) => events.push(e),
+      });
+      assert.deepEqual(
+        events.filter((e) => e.digest === layer.digest).map((e) => e.state),
+        ['skipped'],
+      );
+      assert.equal(storage.authorizations.length, 0);
+
+      const sink = await LayoutStore.open(join(work, 'foreign-pulled'));
+      const r = await pull(client(), `${foreignReg.host}/win/base:1`, { sink });
+      assert.equal(r.layers[0]?.descriptor.digest, layer.digest);
+      assert.ok(await sink.has(layer.digest));
+      assert.equal(storage.authorizations.length, 1, 'fetched once from its url');
+    } finally {
+      await storage.stop();
+      await foreignReg.stop();
+    }
   });
 });
