@@ -142,7 +142,11 @@ describe('token auth (Bearer)', () => {
   let tokens: TokenServer;
   let reg: TestRegistry;
   before(async () => {
-    tokens = await startTokenServer({ users: { bob: 'pw' }, anonymousPull: true });
+    tokens = await startTokenServer({
+      users: { bob: 'pw' },
+      anonymousPull: true,
+      refreshTokens: { 'refresh-123': 'bob' },
+    });
     reg = await startRegistry({
       kind: 'token',
       realm: tokens.realm,
@@ -207,6 +211,55 @@ describe('token auth (Bearer)', () => {
       code: 'PermissionDenied',
       message: `login "${reg.host}": registry "${reg.host}": token server "${tokens.realm}" refused the credentials (status 401)`,
     });
+  });
+
+  it('trades an identitytoken from the docker config for access tokens (OAuth2 refresh grant)', async () => {
+    const file = join(work, 'identity.json');
+    writeFileSync(file, JSON.stringify({ auths: { [reg.host]: { identitytoken: 'refresh-123' } } }));
+    const c = new RegistryClient({ credentials: new DockerConfigCredentials(file) });
+    await push(c, `${reg.host}/team/oauth:v1`, image.manifest, { source });
+    assert.deepEqual(tokens.requests.at(-1), {
+      service: tokens.service,
+      scopes: ['repository:team/oauth:pull,push'],
+      user: 'bob',
+    });
+    writeFileSync(file, JSON.stringify({ auths: { [reg.host]: { identitytoken: 'stale' } } }));
+    const stale = new RegistryClient({ credentials: new DockerConfigCredentials(file) });
+    await assert.rejects(push(stale, `${reg.host}/team/oauth:v2`, image.manifest, { source }), {
+      code: 'PermissionDenied',
+    });
+  });
+
+  it('fetches a new token when the cached one has expired', async () => {
+    const short = await startTokenServer({ users: {}, anonymousPull: true, expiresIn: 3 });
+    const reg2 = await startRegistry({
+      kind: 'token',
+      realm: short.realm,
+      service: short.service,
+      issuer: short.issuer,
+      certFile: short.certFile,
+    });
+    try {
+      // Anonymous pulls of a repository the registry does not have: each needs a pull token first.
+      const bobless = new RegistryClient({ credentials: new StaticCredentials() });
+      await assert.rejects(pull(bobless, `${reg2.host}/nothing/here:1`, { sink: await sink() }), {
+        code: 'NotFound',
+      });
+      const first = short.requests.length;
+      assert.equal(first, 1);
+      await assert.rejects(pull(bobless, `${reg2.host}/nothing/here:1`, { sink: await sink() }), {
+        code: 'NotFound',
+      });
+      assert.equal(short.requests.length, 1, 'the cached token is reused while it is valid');
+      await new Promise((r) => setTimeout(r, 3100)); // past expires_in (3 s): the cache must not serve it
+      await assert.rejects(pull(bobless, `${reg2.host}/nothing/here:1`, { sink: await sink() }), {
+        code: 'NotFound',
+      });
+      assert.equal(short.requests.length, 2, 'a fresh token after expiry');
+    } finally {
+      await reg2.stop();
+      await short.stop();
+    }
   });
 
   it('refuses an anonymous push and a wrong password with clear errors', async () => {

@@ -214,3 +214,29 @@ describe('a hostile registry', () => {
     });
   }
 });
+
+describe('parallel layers', () => {
+  it('fetches several layers at once, never more than the bound', async () => {
+    const dir = join(work, 'many');
+    const many = writeImage(
+      dir,
+      Array.from({ length: 6 }, (_, i) => ({
+        entries: [randomFile(`f${i}`, 256 << 10, i + 1)],
+        compression: 'none' as const,
+      })),
+    );
+    const tags = { '1': { digest: many.manifest.digest, mediaType: many.manifest.mediaType } };
+    // Every blob drips slowly, so that layer downloads overlap whenever the client lets them.
+    const drip = new Map([['*', { kind: 'drip', chunk: 64 << 10, delayMs: 20 } as BlobFault]]);
+    const hostile = await startHostileRegistry(dir, tags, drip);
+    try {
+      await pull(client(), `${hostile.host}/x/many:1`, { sink: await sink(), layerConcurrency: 2 });
+      assert.equal(hostile.inFlight.max, 2);
+      hostile.inFlight.max = 0;
+      await pull(client(), `${hostile.host}/x/many:1`, { sink: await sink() });
+      assert.equal(hostile.inFlight.max, 3, "docker's default of 3");
+    } finally {
+      await hostile.stop();
+    }
+  });
+});
