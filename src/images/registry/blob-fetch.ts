@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../../base/errors.js';
 import type { RegistryClient } from './client.js';
 import { repoScope } from './client.js';
+import { parseDigest } from '../reference/index.js';
 import { LAYER_MEDIA_TYPES } from '../unpack/index.js';
 import { type Endpoint, isLoopback } from './hosts.js';
 import { backoffMs, retriableError } from './http.js';
@@ -107,14 +108,15 @@ async function download(
     url === undefined
       ? `blob "${desc.digest}" of "${ep.host}/${repo}"`
       : `blob "${desc.digest}" from "${url.href}"`;
-  const state: HashState = { hash: w.offset === 0 ? createHash('sha256') : undefined };
+  const algorithm = parseDigest(desc.digest).algorithm;
+  const state: HashState = { hash: w.offset === 0 ? createHash(algorithm) : undefined };
   let failures = 0;
   let resumes = 0;
   let digestRetried = false;
   for (;;) {
     if (w.offset > desc.size) {
       await w.truncate();
-      state.hash = createHash('sha256');
+      state.hash = createHash(algorithm);
     }
     const complete = w.offset === desc.size && desc.size > 0;
     if (complete && state.hash === undefined) return; // a complete ingest from earlier: the writer's commit verifies it
@@ -142,11 +144,11 @@ async function download(
       }
     }
     if (state.hash === undefined) return;
-    const got = `sha256:${state.hash.digest('hex')}`;
+    const got = `${algorithm}:${state.hash.digest('hex')}`;
     if (got === desc.digest) return;
     // Corrupt bytes are discarded; one fresh download may help (a flaky proxy), a second mismatch is final.
     await w.truncate();
-    state.hash = createHash('sha256');
+    state.hash = createHash(algorithm);
     if (digestRetried) throw new BerthError('InvalidArgument', `${what}: digest mismatch: got "${got}"`);
     digestRetried = true;
     emit('retrying', 0, `digest mismatch: got "${got}"`);
@@ -165,6 +167,7 @@ async function transfer(
   emit: Emit,
 ): Promise<void> {
   const start = w.offset;
+  const algorithm = parseDigest(desc.digest).algorithm;
   const headers: Record<string, string> = { accept: '*/*' };
   if (start > 0) headers.range = `bytes=${start}-`;
   const req =
@@ -182,7 +185,7 @@ async function transfer(
   if (res.status === 200 && start > 0) {
     // The server ignored the Range: start over (RFC 9110 allows it).
     await w.truncate();
-    state.hash = createHash('sha256');
+    state.hash = createHash(algorithm);
   } else if (res.status === 206) {
     const range = String(res.headers['content-range'] ?? '');
     const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(range);
@@ -199,7 +202,7 @@ async function transfer(
     if (w.offset + chunk.length > desc.size) {
       res.body.destroy();
       await w.truncate();
-      state.hash = createHash('sha256');
+      state.hash = createHash(algorithm);
       throw new BerthError(
         'InvalidArgument',
         `${what}: registry sent more than the ${desc.size} bytes the descriptor gives`,

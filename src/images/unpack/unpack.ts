@@ -8,6 +8,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BerthError, wrap } from '../../base/errors.js';
+import { parseDigest } from '../reference/index.js';
 import { ByteReader } from './byte-reader.js';
 import { decompress } from './decompress.js';
 import { type ExtractStats, type WhiteoutMode, extractEntries } from './extract.js';
@@ -48,7 +49,9 @@ export async function unpackLayer(
   opts: UnpackOptions,
 ): Promise<UnpackResult> {
   const what = `layer ${opts.digest === undefined ? '' : `"${opts.digest}" `}`.trimEnd();
-  const compressed = createHash('sha256');
+  // The blob digest is checked in its own algorithm; diff IDs are sha256 (config.md "rootfs").
+  const algorithm = opts.digest === undefined ? 'sha256' : parseDigest(opts.digest).algorithm;
+  const compressed = createHash(algorithm);
   const uncompressed = createHash('sha256');
   let size = 0;
   const root = new SafeRoot(targetDir);
@@ -75,7 +78,7 @@ export async function unpackLayer(
     const tarStream = decompress(Readable.from(counted(), { objectMode: false }), sniffCompression(head));
     const reader = new TarReader(new ByteReader(tarStream, (c) => uncompressed.update(c)));
     const stats = await extractEntries(reader, root, opts.whiteouts);
-    const digest = `sha256:${compressed.digest('hex')}`;
+    const digest = `${algorithm}:${compressed.digest('hex')}`;
     const diffId = `sha256:${uncompressed.digest('hex')}`;
     if (opts.digest !== undefined && digest !== opts.digest)
       throw new BerthError('InvalidArgument', `digest mismatch: got "${digest}" (${size} bytes)`);

@@ -132,6 +132,17 @@ describe('through a misbehaving proxy', () => {
     }
   });
 
+  it('fetches a manifest again when its body is cut', async () => {
+    const proxy = await startFaultyProxy(reg.host, { cutManifests: 1, cutAfter: 10 });
+    try {
+      const r = await pull(client(), `${proxy.host}/faults/img:1`, { sink: await sink() });
+      assert.equal(r.target.digest, image.manifest.digest);
+      assert.equal(proxy.seen.filter((s) => s.path.includes('/manifests/')).length, 2);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('starts over when the server ignores Range', async () => {
     const proxy = await startFaultyProxy(reg.host, {
       cutBlobs: 1,

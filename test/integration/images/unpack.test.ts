@@ -265,6 +265,21 @@ describe('unpack', { skip }, () => {
     }
   });
 
+  it('checks a sha512 blob digest in its own algorithm', async () => {
+    const gz = gzipSync(writeTar(RICH));
+    const sha512 = `sha512:${createHash('sha512').update(gz).digest('hex')}`;
+    const { target } = dirs();
+    const r = await unpack(gz, target, { mediaType: OCI_GZIP, digest: sha512 });
+    assert.equal(r.digest, sha512);
+    const other = dirs();
+    await assert.rejects(
+      unpack(gz, other.target, { mediaType: OCI_GZIP, digest: `sha512:${'0'.repeat(128)}` }),
+      {
+        message: `unpack layer "sha512:${'0'.repeat(128)}": digest mismatch: got "${sha512}" (${gz.length} bytes)`,
+      },
+    );
+  });
+
   it('refuses an unknown media type by name', async () => {
     const { target } = dirs();
     await assert.rejects(unpack(writeTar(RICH), target, { mediaType: 'text/plain' }), {
