@@ -11,10 +11,11 @@
 //
 // Blobs go up several at once; progress is reported per blob as bytes leave.
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BerthError, wrap } from '../../base/errors.js';
 import { type Reference, formatReference, parseDockerRef } from '../reference/index.js';
 import { LAYER_MEDIA_TYPES } from '../unpack/index.js';
+import { locationOf, uploadBlob } from './blob-upload.js';
 import type { RegistryClient } from './client.js';
 import { repoScope } from './client.js';
 import type { Endpoint } from './hosts.js';
@@ -154,89 +155,23 @@ class Pusher {
       res.body.resume();
       if (res.status === 201) return this.emit(d, kind, 'mounted', d.size);
       if (res.status !== 202) return this.client.fail(res, `${what}: mount from "${from}"`);
-      location = this.location(res.headers.location, res.url, what);
+      location = locationOf(res.headers.location, res.url, what);
       break; // a 202 opened an upload session: use it
     }
-    if (location === undefined) {
-      const res = await this.client.send(this.ep, this.repo, this.scopes, {
-        method: 'POST',
-        path: 'blobs/uploads/',
-        headers: { 'content-length': '0' },
-      });
-      if (res.status !== 202) return this.client.fail(res, `${what}: start upload`);
-      res.body.resume();
-      location = this.location(res.headers.location, res.url, what);
-    }
-    const chunk = this.opts.chunkSize ?? 0;
-    if (chunk > 0) location = await this.patchChunks(d, kind, location, chunk);
-    const final = new URL(location);
-    final.searchParams.set('digest', d.digest);
-    const put = await this.client.send(this.ep, this.repo, this.scopes, {
-      method: 'PUT',
-      url: final,
-      headers:
-        chunk > 0
-          ? { 'content-length': '0' }
-          : { 'content-type': 'application/octet-stream', 'content-length': String(d.size) },
-      ...(chunk > 0 ? {} : { body: () => this.counted(d, kind, 0, d.size) }),
-    });
-    if (put.status !== 201) return this.client.fail(put, `${what}: upload`);
-    put.body.resume();
-    this.emit(d, kind, 'pushed', d.size);
-  }
-
-  private async patchChunks(
-    d: Descriptor,
-    kind: ProgressEvent['kind'],
-    start: URL,
-    size: number,
-  ): Promise<URL> {
-    let location = start;
-    for (let off = 0; off < d.size; off += size) {
-      const end = Math.min(off + size, d.size);
-      const res = await this.client.send(this.ep, this.repo, this.scopes, {
-        method: 'PATCH',
-        url: location,
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-length': String(end - off),
-          'content-range': `${off}-${end - 1}`,
-        },
-        body: () => this.counted(d, kind, off, end),
-      });
-      if (res.status !== 202) return this.client.fail(res, `blob "${d.digest}": chunk ${off}-${end - 1}`);
-      res.body.resume();
-      location = this.location(res.headers.location, res.url, `blob "${d.digest}"`);
-    }
-    return location;
-  }
-
-  /** The blob's bytes [start, end) from the source, reporting progress as they go. */
-  private counted(d: Descriptor, kind: ProgressEvent['kind'], start: number, end: number): Readable {
-    let sent = start;
-    let remaining = end - start;
-    const tap = new Transform({
-      transform: (chunk: Buffer, _enc, cb) => {
-        const part = chunk.subarray(0, remaining);
-        remaining -= part.length;
-        sent += part.length;
-        this.emit(d, kind, 'uploading', sent);
-        cb(null, part);
+    await uploadBlob(
+      {
+        client: this.client,
+        ep: this.ep,
+        repo: this.repo,
+        scopes: this.scopes,
+        source: this.opts.source,
+        chunkSize: this.opts.chunkSize ?? 0,
+        emit: (desc, k, state, done) => this.emit(desc, k, state, done),
       },
-    });
-    this.opts.source.open(d, start).then(
-      (s) => {
-        s.on('error', (err) => tap.destroy(err));
-        s.pipe(tap);
-      },
-      (err: Error) => tap.destroy(err),
+      d,
+      kind,
+      location,
     );
-    return tap;
-  }
-
-  private location(value: string | undefined, base: URL, what: string): URL {
-    if (value === undefined) throw new BerthError('Unavailable', `${what}: registry sent no upload Location`);
-    return new URL(value, base);
   }
 }
 

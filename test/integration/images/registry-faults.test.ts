@@ -165,6 +165,31 @@ describe('through a misbehaving proxy', () => {
   });
 });
 
+describe('pushing through a misbehaving proxy', () => {
+  for (const chunkSize of [0, 1 << 20]) {
+    it(`survives a dropped upload (${chunkSize === 0 ? 'monolithic' : 'chunked'})`, async () => {
+      const proxy = await startFaultyProxy(reg.host, { cutUploads: 1, cutUploadAfter: 512 << 10 });
+      try {
+        const source = await LayoutStore.open(join(work, 'img'));
+        const repo = `faults/pushed-${chunkSize}`;
+        await push(client(), `${proxy.host}/${repo}:1`, image.manifest, { source, chunkSize });
+        assert.equal(proxy.seen.filter((s) => s.cut === true).length, 1, 'one upload was cut');
+        // What the registry stores is whole: pull it back directly and compare digests.
+        const s = await sink();
+        const r = await pull(client(), `${reg.host}/${repo}:1`, { sink: s });
+        assert.equal(r.target.digest, image.manifest.digest);
+        assert.ok(await s.has(bigLayer()));
+        if (chunkSize > 0) {
+          const status = proxy.seen.filter((x) => x.method === 'GET' && x.path.includes('/blobs/uploads/'));
+          assert.ok(status.length >= 1, 'the chunked upload asked the registry where it stood');
+        }
+      } finally {
+        await proxy.stop();
+      }
+    });
+  }
+});
+
 describe('a hostile registry', () => {
   const tag = (): Record<string, { digest: string; mediaType: string }> => ({
     '1': { digest: image.manifest.digest, mediaType: image.manifest.mediaType },
