@@ -16,6 +16,9 @@ import { getManifest } from './manifest-fetch.js';
 import { hostPlatform, selectPlatform } from './platform.js';
 import type { BlobSink, Descriptor, Platform, ProgressListener } from './types.js';
 
+/** Largest image config accepted (real ones are kilobytes; history-heavy ones a few hundred). */
+export const CONFIG_LIMIT = 16 << 20;
+
 /** How to pull. */
 export interface PullOptions {
   /** Where blobs go. */
@@ -164,6 +167,12 @@ async function pullResolved(
   if (parsed.kind !== 'manifest') throw new BerthError('Internal', 'unreachable: index after selection');
   const manifest = parsed.manifest;
 
+  // The config is read into memory: refuse absurd sizes before fetching (a hostile manifest's DoS).
+  if (manifest.config.size > CONFIG_LIMIT)
+    throw new BerthError(
+      'InvalidArgument',
+      `config "${manifest.config.digest}": ${manifest.config.size} bytes is more than the ${CONFIG_LIMIT} allowed`,
+    );
   await fetchBlob(client, eps, repo, manifest.config, opts.sink, 'config', progress);
   const config = await readConfig(opts.sink, manifest.config);
   const diffIds = config.rootfs?.diff_ids ?? [];

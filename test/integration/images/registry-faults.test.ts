@@ -17,7 +17,7 @@ import {
   push,
 } from '../../../src/images/registry/index.js';
 import { type BlobFault, startFaultyProxy, startHostileRegistry } from '../../fixtures/faulty-servers.js';
-import { type BuiltImage, randomFile, writeImage } from '../../fixtures/oci-images.js';
+import { type BuiltImage, randomFile, writeBlob, writeImage } from '../../fixtures/oci-images.js';
 import { type TestRegistry, startRegistry } from '../../fixtures/registry.js';
 
 const BIG = 3 << 20;
@@ -249,6 +249,39 @@ describe('a hostile registry', () => {
       }
     });
   }
+});
+
+describe('a hostile manifest', () => {
+  it('refuses a config too large to read, before fetching it', async () => {
+    const dir = join(work, 'hostile-manifest');
+    const config = {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${'c'.repeat(64)}`,
+      size: 1 << 30,
+    };
+    const manifest = writeBlob(
+      dir,
+      'application/vnd.oci.image.manifest.v1+json',
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config,
+          layers: [],
+        }),
+      ),
+    );
+    const hostile = await startHostileRegistry(dir, { '1': manifest }, new Map());
+    try {
+      await assert.rejects(pull(client(), `${hostile.host}/x/huge:1`, { sink: await sink() }), {
+        code: 'InvalidArgument',
+        message: `pull "${hostile.host}/x/huge:1": config "${config.digest}": 1073741824 bytes is more than the 16777216 allowed`,
+      });
+      assert.equal(hostile.gets.size, 0, 'no blob was requested');
+    } finally {
+      await hostile.stop();
+    }
+  });
 });
 
 describe('parallel layers', () => {
