@@ -27,6 +27,7 @@ export async function fetchBlob(
   sink: BlobSink,
   kind: ProgressEvent['kind'],
   onProgress?: ProgressListener,
+  dedupeKey: object = sink,
 ): Promise<'exists' | 'done'> {
   const emit = (state: ProgressEvent['state'], done: number, message?: string): void =>
     onProgress?.({
@@ -41,6 +42,57 @@ export async function fetchBlob(
     emit('exists', desc.size);
     return 'exists';
   }
+  const outcome = await sharedIngest(
+    dedupeKey,
+    desc.digest,
+    sink,
+    () => fetchNew(client, eps, repo, desc, sink, kind, emit),
+    () => emit('waiting', 0, 'downloaded by another pull'),
+  );
+  if (outcome === 'exists') emit('exists', desc.size);
+  return outcome;
+}
+
+/**
+ * Runs `ingest` unless another call for the same store (`key`) and digest is running: then waits for that
+ * one and reports 'exists' when it stored the blob (or tries itself when it failed). Concurrent pulls of the
+ * same blob thus share one download (DESIGN.md "Images"), and never write one ingest twice.
+ */
+export async function sharedIngest(
+  key: object,
+  digest: string,
+  sink: BlobSink,
+  ingest: () => Promise<'done'>,
+  onWait?: () => void,
+): Promise<'exists' | 'done'> {
+  let running = inflight.get(key);
+  if (running === undefined) inflight.set(key, (running = new Map()));
+  for (let other = running.get(digest); other !== undefined; other = running.get(digest)) {
+    onWait?.();
+    await other.catch(() => undefined);
+    if (await sink.has(digest)) return 'exists';
+  }
+  const mine = ingest();
+  running.set(digest, mine);
+  try {
+    return await mine;
+  } finally {
+    if (running.get(digest) === mine) running.delete(digest);
+  }
+}
+
+/** Downloads in flight, per store (the sink, or what a wrapping sink names) and digest. */
+const inflight = new WeakMap<object, Map<string, Promise<'exists' | 'done'>>>();
+
+async function fetchNew(
+  client: RegistryClient,
+  eps: Endpoint[],
+  repo: string,
+  desc: Descriptor,
+  sink: BlobSink,
+  kind: ProgressEvent['kind'],
+  emit: Emit,
+): Promise<'done'> {
   const writer = await sink.writer(`${kind}-${desc.digest}`, desc);
   try {
     try {

@@ -85,7 +85,7 @@ export async function fetchAndUnpack(
     },
   };
   try {
-    await fetchBlob(client, eps, repo, layer.descriptor, teeSink, 'layer', onProgress);
+    await fetchBlob(client, eps, repo, layer.descriptor, teeSink, 'layer', onProgress, sink);
   } catch (err) {
     if (applyError !== undefined) throw applyError;
     abandon('download failed');

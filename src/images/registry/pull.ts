@@ -7,7 +7,7 @@
 //   layers   GET blobs/<layer digest> × N       (bounded parallel, resumable, verified)
 import { BerthError, wrap } from '../../base/errors.js';
 import { type Reference, formatReference, parseDockerRef } from '../reference/index.js';
-import { fetchBlob } from './blob-fetch.js';
+import { fetchBlob, sharedIngest } from './blob-fetch.js';
 import type { RegistryClient } from './client.js';
 import type { Endpoint } from './hosts.js';
 import { type ImageIndex, type ImageManifest, parseManifest } from './manifest.js';
@@ -82,14 +82,17 @@ export async function boundedAll<T>(
 /** Stores a small blob we already hold in memory (manifests, configs) unless the sink has it. */
 async function storeBytes(sink: BlobSink, desc: Descriptor, bytes: Buffer): Promise<void> {
   if (await sink.has(desc.digest)) return;
-  const w = await sink.writer(`manifest-${desc.digest}`, desc);
-  try {
-    if (w.offset !== 0) await w.truncate();
-    await w.write(bytes);
-    await w.commit(desc.digest, bytes.length);
-  } finally {
-    await w.close();
-  }
+  await sharedIngest(sink, desc.digest, sink, async () => {
+    const w = await sink.writer(`manifest-${desc.digest}`, desc);
+    try {
+      if (w.offset !== 0) await w.truncate();
+      await w.write(bytes);
+      await w.commit(desc.digest, bytes.length);
+    } finally {
+      await w.close();
+    }
+    return 'done';
+  });
 }
 
 /** Pulls `ref` (any form docker accepts: "busybox", "reg:5000/a/b:t", "x@sha256:...") into `opts.sink`. */

@@ -308,4 +308,24 @@ describe('parallel layers', () => {
       await hostile.stop();
     }
   });
+
+  it('shares one download between concurrent pulls of the same blob into one store', async () => {
+    const tags = { '1': { digest: image.manifest.digest, mediaType: image.manifest.mediaType } };
+    const drip = new Map([['*', { kind: 'drip', chunk: 256 << 10, delayMs: 10 } as BlobFault]]);
+    const hostile = await startHostileRegistry(join(work, 'img'), tags, drip);
+    try {
+      const s = await sink();
+      const events: ProgressEvent[] = [];
+      await Promise.all([
+        pull(client(), `${hostile.host}/x/img:1`, { sink: s }),
+        pull(client(), `${hostile.host}/x/img:1`, { sink: s, onProgress: (e) => events.push(e) }),
+        pull(client(), `${hostile.host}/x/img:1`, { sink: s }),
+      ]);
+      assert.equal(hostile.gets.get(bigLayer()), 1, 'the big layer was fetched once');
+      assert.ok(await s.has(bigLayer()));
+      assert.ok(events.some((e) => e.message === 'downloaded by another pull'));
+    } finally {
+      await hostile.stop();
+    }
+  });
 });
