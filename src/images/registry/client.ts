@@ -6,7 +6,14 @@ import { BerthError } from '../../base/errors.js';
 import { Authorizer } from './auth.js';
 import { type CredentialStore, DockerConfigCredentials } from './credentials.js';
 import { type Endpoint, type HostsConfig, endpointsFor } from './hosts.js';
-import { DEFAULT_RETRY, type HttpResponse, type RetryPolicy, readBody, sendWithRetries } from './http.js';
+import {
+  DEFAULT_RETRY,
+  type HttpResponse,
+  type RetryPolicy,
+  readBody,
+  retriableStatus,
+  sendWithRetries,
+} from './http.js';
 
 /** How the client is set up. */
 export interface ClientOptions {
@@ -144,18 +151,22 @@ export class RegistryClient {
     const retryNote = onRetry === undefined ? undefined : (why: string) => onRetry(why);
     if (!ep.insecure || req.url.protocol === 'http:' || this.schemes.has(req.url.host))
       return sendWithRetries(http, this.retry, retryNote);
+    let res: HttpResponse;
     try {
-      const res = await sendWithRetries(http, { ...this.retry, attempts: 1 }, retryNote);
-      this.schemes.set(req.url.host, 'https:');
-      return res;
+      res = await sendWithRetries(http, { ...this.retry, attempts: 1 }, retryNote);
     } catch {
       // docker's rule for insecure registries: https first (unverified), then plain http.
       const url = new URL(req.url);
       url.protocol = 'http:';
-      const res = await sendWithRetries({ ...http, url }, this.retry, retryNote);
+      const plain = await sendWithRetries({ ...http, url }, this.retry, retryNote);
       this.schemes.set(req.url.host, 'http:');
-      return res;
+      return plain;
     }
+    this.schemes.set(req.url.host, 'https:');
+    if (!retriableStatus(res.status)) return res;
+    // https works; the probe only had one attempt, so a 5xx gets the usual retries.
+    res.body.resume();
+    return sendWithRetries(http, this.retry, retryNote);
   }
 
   /** Turns an unexpected response into an error naming `what`, with the registry's own message. */
