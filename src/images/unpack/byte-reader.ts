@@ -63,6 +63,15 @@ export class ByteReader {
     return n;
   }
 
+  /** Stops the source early (a failed unpack): its cleanup runs, e.g. a zstd child is ended. */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.chunks = [];
+    this.buffered = 0;
+    await this.source.return?.();
+  }
+
   private take(n: number): Buffer {
     if (n === 0) return Buffer.alloc(0);
     const first = this.chunks[0];

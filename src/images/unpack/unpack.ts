@@ -56,6 +56,7 @@ export async function unpackLayer(
   let size = 0;
   const root = new SafeRoot(targetDir);
   const iterator = blob[Symbol.asyncIterator]();
+  let bytes: ByteReader | undefined;
   try {
     layerType(opts.mediaType);
     const first = await iterator.next();
@@ -76,7 +77,8 @@ export async function unpackLayer(
       }
     };
     const tarStream = decompress(Readable.from(counted(), { objectMode: false }), sniffCompression(head));
-    const reader = new TarReader(new ByteReader(tarStream, (c) => uncompressed.update(c)));
+    bytes = new ByteReader(tarStream, (c) => uncompressed.update(c));
+    const reader = new TarReader(bytes);
     const stats = await extractEntries(reader, root, opts.whiteouts);
     const digest = `${algorithm}:${compressed.digest('hex')}`;
     const diffId = `sha256:${uncompressed.digest('hex')}`;
@@ -86,6 +88,8 @@ export async function unpackLayer(
       throw new BerthError('InvalidArgument', `diff ID mismatch: expected "${opts.diffId}", got "${diffId}"`);
     return { ...stats, digest, size, diffId };
   } catch (err) {
+    // Stop the decompressor (and a zstd child) and the blob stream: nothing may keep running after a refusal.
+    await bytes?.close().catch(() => undefined);
     await iterator.return?.();
     if (opts.discardOnError ?? true) discardContents(targetDir);
     throw wrap(err, `unpack ${what}`);

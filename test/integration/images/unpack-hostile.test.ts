@@ -3,12 +3,13 @@
 // symlinks) must be refused with an error naming the entry; nothing may appear or change outside the
 // target, and the target must be emptied. Both whiteout forms run every case.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { type TarEntry, writeTar } from '../../fixtures/tar.js';
-import { OCI_GZIP, dirs, removeWork, skip, unpack } from './unpack-harness.js';
+import { OCI_GZIP, OCI_ZSTD, dirs, removeWork, skip, unpack, zstd } from './unpack-harness.js';
 
 after(removeWork);
 
@@ -149,4 +150,28 @@ describe('malicious layers', { skip }, () => {
       });
     }
   }
+});
+
+describe('a refused zstd layer', { skip }, () => {
+  it('leaves no decompressor running', async () => {
+    const { target } = dirs();
+    // The bad entry comes first; megabytes follow, so zstd still has output to give when the unpack stops.
+    const big = Buffer.alloc(8 << 20);
+    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const tar = writeTar(
+      [
+        { type: 'file', path: '../escape', data: Buffer.from('x') },
+        { type: 'file', path: 'big', data: big },
+      ],
+      { allowUnsafePaths: true },
+    );
+    const blob = zstd(tar);
+    await assert.rejects(unpack(blob, target, { mediaType: OCI_ZSTD }), {
+      message: 'unpack layer: entry "../escape": ".." in names is refused',
+    });
+    const children = spawnSync('pgrep', ['-P', String(process.pid), 'zstd'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    assert.equal(children, '', 'no zstd child left');
+  });
 });
