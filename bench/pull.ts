@@ -1,6 +1,7 @@
 // Pull of a multi-layer image from a loopback docker-registry: berth's client against skopeo copy (pull
-// only), skopeo + umoci unpack and containerd's `ctr images pull` (pull + unpack into its overlayfs
-// snapshotter, a private containerd), and a re-pull of an image already present. Prints medians and ratios
+// only), skopeo + umoci unpack, containerd's `ctr images pull` (pull + unpack into its overlayfs
+// snapshotter, a private containerd) and `podman pull` (private storage), and re-pulls of an image
+// already present. Prints medians and ratios
 // to containerd. berth runs in this process (its Node start, ~40 ms here, is not counted); the peers are
 // whole processes. The machine is shared while engineers work: run it to check it works; the lead takes
 // the figures.
@@ -21,7 +22,7 @@ import {
   push,
 } from '../src/images/registry/index.js';
 import { unpackLayer } from '../src/images/unpack/index.js';
-import { type Containerd, startContainerd } from '../test/e2e/engines.js';
+import { type Containerd, type Podman, startContainerd, startPodman } from '../test/e2e/engines.js';
 import { type LayerSpec, writeImage } from '../test/fixtures/oci-images.js';
 import { startRegistry } from '../test/fixtures/registry.js';
 
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'berth-bench-pull-'));
   const reg = await startRegistry();
   let ctd: Containerd | undefined;
+  let pod: Podman | undefined;
   try {
     console.log(`building a ${layerCount}-layer image of ${sizeMb} MiB (gzip layers)...`);
     const image = writeImage(join(work, 'img'), layers());
@@ -82,6 +84,13 @@ async function main(): Promise<void> {
         console.log(`containerd: could not start (${(err as Error).message.slice(0, 200)}), skipped`);
       }
     } else console.log('containerd: not installed, skipped');
+    if (have('podman')) {
+      try {
+        pod = await startPodman({ runtime: 'runc' });
+      } catch (err) {
+        console.log(`podman: could not set up (${(err as Error).message.slice(0, 200)}), skipped`);
+      }
+    } else console.log('podman: not installed, skipped');
 
     const samples = new Map<string, number[]>();
     const add = (name: string, ms: number): void =>
@@ -168,6 +177,22 @@ async function main(): Promise<void> {
         await c.ctr(['images', 'rm', '--sync', ref]);
         await c.ctr(['content', 'prune', 'references']).catch(() => undefined);
       }
+      if (pod !== undefined) {
+        const p = pod;
+        // podman pull stores and unpacks into its overlay storage (c/storage), like ctr pull.
+        record(
+          'podman pull (+unpack)',
+          await time(async () => {
+            const r = await p.podmanCopy(['pull', '-q', '--tls-verify=false', ref], { timeoutMs: 600_000 });
+            if (r.code !== 0) throw new Error(`podman pull: ${r.stderr}`);
+          }),
+        );
+        record(
+          'podman re-pull (present)',
+          await time(() => p.podmanCopy(['pull', '-q', '--tls-verify=false', ref])),
+        );
+        await p.podman(['rmi', '-f', ref]);
+      }
       rmSync(dir, { recursive: true, force: true });
     }
 
@@ -182,6 +207,7 @@ async function main(): Promise<void> {
   } finally {
     closeConnections();
     await ctd?.stop();
+    await pod?.cleanup();
     await reg.stop();
     rmSync(work, { recursive: true, force: true });
   }
