@@ -114,8 +114,9 @@ int step_cwd(struct child *c, const struct step *s, struct err *e)
       return err_sys(e, "chdir \"%s\": open \"/\"", path);
   }
   cleanup_fd int dir = -1;
+  /* A plain errno (a missing directory) reads as chdir(2)'s would; anything else keeps inroot's words. */
   if (inroot_open(root, path, IR_NONE, 0, &dir, e) < 0)
-    return err_wrap(e, "chdir \"%s\"", path);
+    return e->errnum ? err_num(e, e->errnum, "chdir \"%s\"", path) : err_wrap(e, "chdir \"%s\"", path);
   if (fchdir(dir) < 0)
     return err_sys(e, "chdir \"%s\"", path);
   cleanup_free char *cwd = getcwd(NULL, 0);

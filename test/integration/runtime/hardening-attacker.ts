@@ -138,6 +138,7 @@ export async function until<T>(
  * write(2) for as long as a test needs), `drain()` empties it and returns what was written after the fill.
  */
 export class FullPipe {
+  private static made = 0;
   readonly path: string;
   private readonly reader: number;
   readonly writer: number;
@@ -146,7 +147,7 @@ export class FullPipe {
   private readonly after: Buffer[] = [];
 
   constructor(dir: string) {
-    this.path = join(dir, 'full.fifo');
+    this.path = join(dir, `full-${++FullPipe.made}.fifo`); // several tests may share one dir
     execFileSync('mkfifo', [this.path]);
     // O_RDWR: open(2) of a FIFO does not wait for a peer then; O_NONBLOCK so filling stops at EAGAIN.
     this.reader = openSync(this.path, constants.O_RDWR | constants.O_NONBLOCK);

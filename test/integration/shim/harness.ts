@@ -36,7 +36,7 @@ export const RUNTIME_CASES: RuntimeCase[] = [
     noExec: 'the built-in path has no exec plan yet',
     runtime: () => ({ kind: 'builtin' }),
   },
-  oci('berth-runtime', RUNTIME, 'berth-runtime has no exec command yet'),
+  oci('berth-runtime', RUNTIME),
   oci('runc', '/usr/sbin/runc'),
   oci('crun', '/usr/bin/crun'),
 ];
