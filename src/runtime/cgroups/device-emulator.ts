@@ -115,7 +115,8 @@ export class DeviceEmulator {
   /** The emulated state. */
   state(): DeviceState {
     const exceptions = [...this.exceptions.values()].sort(
-      (a, b) => a.major - b.major || a.minor - b.minor || a.type.localeCompare(b.type),
+      // Not localeCompare: its first call loads ICU's collator, about 15 ms of every container's create.
+      (a, b) => a.major - b.major || a.minor - b.minor || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0),
     );
     return { defaultAllow: this.defaultAllow, exceptions };
   }
