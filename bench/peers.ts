@@ -58,3 +58,10 @@ export function timed(bin: string, args: string[]): number {
 export function ratio(x: number, y: number | undefined): string {
   return y ? (x / y).toFixed(2) + 'x' : '-';
 }
+
+/** Wall time of an async step, in ms. */
+export async function timeAsync(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}

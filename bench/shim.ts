@@ -22,6 +22,7 @@ import {
   startPodman,
   which,
 } from '../test/e2e/engines.js';
+import { median, timeAsync as timed } from './peers.js';
 
 const containers = Number(process.argv[2] ?? 50);
 const iterations = Number(process.argv[3] ?? 20);
@@ -32,12 +33,6 @@ interface Memory {
   name: string;
   rss: number[];
   pss: number[];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function kb(text: string, field: string): number {
@@ -63,12 +58,6 @@ function comm(pid: number): string {
   } catch {
     return '';
   }
-}
-
-async function timed(f: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await f();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 /** Bundles sharing one busybox rootfs, for the shim manager. */

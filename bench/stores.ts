@@ -18,21 +18,10 @@ import { digestOf, writeBlob } from '../src/content/index.js';
 import { DOCKER_NAMESPACE, Stores } from '../src/metadata/index.js';
 import { OverlaySnapshotter } from '../src/snapshots/index.js';
 import { engineSkipReason, startContainerd, type Containerd } from '../test/e2e/engines.js';
+import { median, timeAsync as time } from './peers.js';
 
 const iterations = Number(process.argv[2] ?? 10);
 const sizeMiB = Number(process.argv[3] ?? 16);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-async function time(fn: () => Promise<unknown> | unknown): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
 
 function ctrSync(ctd: Containerd, args: string[], input?: string): void {
   const r = spawnSync(
