@@ -71,6 +71,7 @@ export async function createContainer(
       preserveFds: opts.preserveFds,
       noPivot: opts.noPivot,
       systemdCgroup: ctx.systemdCgroup,
+      seccompCache: ctx.root,
       warn: (msg) => warn(ctx, msg),
     });
     const { rootfs, cgroupPaths, steps } = setup;

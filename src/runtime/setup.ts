@@ -76,6 +76,8 @@ export interface SetupOptions {
   preserveFds: number;
   noPivot: boolean;
   systemdCgroup?: boolean;
+  /** Where compiled seccomp programs are kept between processes (the runtime's --root); none: memory only. */
+  seccompCache?: string;
   /** Where non-fatal findings go (runc's warnings, e.g. ignored kernel memory limits). */
   warn(message: string): void;
 }
@@ -120,6 +122,7 @@ export function setUpContainer(opts: SetupOptions): ContainerSetup {
       cgroups,
       cgroupMounts: cgroupMountSources(paths),
       isDirectory,
+      seccompCache: opts.seccompCache,
     });
     return { rootfs, cgroupPaths: paths, steps: addHooks(planned, { spec, id, bundle, rootfs }) };
   } catch (err) {

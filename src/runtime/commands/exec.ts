@@ -111,6 +111,7 @@ async function execProcess(ctx: RuntimeContext, argv: string[]): Promise<number>
     cgroups: execCgroups(rec.cgroupPaths, (flags.cgroup as string[] | undefined) ?? []),
     consoleSocket: consoleSocket ? resolve(consoleSocket) : undefined,
     preserveFds,
+    seccompCache: ctx.root,
   });
   const forwarder = detach ? undefined : new SignalForwarder();
   try {

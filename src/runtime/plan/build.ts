@@ -4,7 +4,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { capabilityBit, MS, NAMESPACE_FLAGS, RLIMITS, ROOTFS_PROPAGATION } from '../../oci/linux.js';
 import type { Capabilities, Mount, Seccomp, Spec } from '../../oci/runtime-spec.js';
-import { compileSeccomp } from '../seccomp/index.js';
+import { compileSeccompCached } from '../seccomp/index.js';
 import { parseMountOptions } from './mount-options.js';
 import { MountKind, type Step } from './ops.js';
 
@@ -44,6 +44,8 @@ export interface PlanInput {
   cgroupMounts: CgroupMountSource[];
   /** Whether a host path is a directory (bind mounts of files need a file as destination). */
   isDirectory(path: string): boolean;
+  /** Where compiled seccomp programs are kept between runtime processes (seccomp/cache.ts); none: memory only. */
+  seccompCache?: string;
 }
 
 const DEFAULT_DEVICES = [
@@ -144,7 +146,7 @@ export function buildPlan(input: PlanInput): Step[] {
   // before finalizeNamespace drops capabilities; with it, as late as it can (after the program lookup), so the
   // profile has to allow as few of the runtime's own syscalls as possible. Both come before READY, so that a
   // refused filter fails `create`.
-  const seccomp = seccompStep(linux.seccomp);
+  const seccomp = seccompStep(linux.seccomp, input.seccompCache);
   if (seccomp && !process.noNewPrivileges) steps.push(seccomp);
   steps.push(credsStep(process.user, process.capabilities));
   steps.push({ op: 'UMASK', mask: process.user.umask ?? 0o022 });
@@ -158,9 +160,9 @@ export function buildPlan(input: PlanInput): Step[] {
 }
 
 /** `linux.seccomp` compiled to BPF for the host's architecture; none without a profile. */
-function seccompStep(seccomp: Seccomp | undefined): Step | undefined {
+function seccompStep(seccomp: Seccomp | undefined, cacheDir: string | undefined): Step | undefined {
   if (!seccomp) return undefined;
-  const { filter, flags } = compileSeccomp(seccomp);
+  const { filter, flags } = compileSeccompCached(seccomp, cacheDir);
   return { op: 'SECCOMP', flags, filter };
 }
 

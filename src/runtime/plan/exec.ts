@@ -27,6 +27,8 @@ export interface ExecPlanInput {
   cgroups: CgroupDir[];
   consoleSocket?: string;
   preserveFds: number;
+  /** Where compiled seccomp programs are kept (PlanInput.seccompCache). */
+  seccompCache?: string;
 }
 
 /** Names of the /proc/<pid>/ns files for config.json's namespace types (namespaces(7)). */
@@ -117,6 +119,7 @@ export function buildExecPlan(input: ExecPlanInput): Step[] {
     cgroups: [],
     cgroupMounts: [],
     isDirectory: () => true,
+    seccompCache: input.seccompCache,
   });
   steps.push(...containerPlan.filter((s) => EXEC_KEEPS[s.op]));
   return steps;

@@ -2,6 +2,7 @@
 // code installs with seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog) after prctl(PR_SET_NO_NEW_PRIVS) or with
 // CAP_SYS_ADMIN. The filter bytes are struct sock_filter[] in host byte order; `flags` go to seccomp(2) as is.
 export { compileSeccomp, type CompiledSeccomp, type CompileOptions } from './compile.js';
+export { compileSeccompCached } from './cache.js';
 export { defaultSeccompProfile } from './default-profile.js';
 export {
   dockerProfileToOci,

@@ -393,7 +393,11 @@ describe('seccomp', { skip: skipUnlessRoot }, () => {
       if (typeof message === 'string') assert.equal(r.stderr, `runtime: ${message}\n`);
       else assert.match(r.stderr, message);
       assert.equal(existsSync(join(rt.root, id)), false, `${id} left a state directory`);
-      assert.deepEqual(readdirSync(rt.root), []);
+      // Programs compiled for earlier containers stay (seccomp/cache.ts); no container state may.
+      assert.deepEqual(
+        readdirSync(rt.root).filter((n) => !/^seccomp-[0-9a-f]{64}\.bpf$/.test(n)),
+        [],
+      );
     }
   });
 });
