@@ -32,6 +32,7 @@ static const struct {
   { "pipe", js_pipe },
   { "spawn", js_spawn },
   { "waitpid", js_waitpid },
+  { "netnsCreate", js_netns_create },
 };
 
 #define C(x) { #x, (int64_t)(x) }

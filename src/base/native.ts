@@ -80,6 +80,11 @@ export interface Native {
   waitpid(pid: number, nohang: false): number;
   /** waitpid(2) with WNOHANG: null while the child runs. */
   waitpid(pid: number, nohang: true): number | null;
+  /**
+   * A new network namespace bind-mounted on `path` (created, must not exist), made by unshare(CLONE_NEWNET)
+   * on the calling thread and setns back, as `ip netns add` does; remove it with umount2 + unlink.
+   */
+  netnsCreate(path: string): void;
 
   // mount(2) flags
   readonly MS_RDONLY: number;
