@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the C toolchain, busybox-static for test images, and the peers the tests and benchmarks
 # drive or compare against (runc, crun, containerd, podman; podman 4.3 refuses to start without netavark).
-PACKAGES=(gcc make libc6-dev busybox-static runc crun containerd podman conmon netavark iproute2 hyperfine)
+PACKAGES=(gcc make libc6-dev busybox-static runc crun containerd podman conmon netavark iproute2 hyperfine
+  containernetworking-plugins iptables util-linux)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
