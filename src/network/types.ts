@@ -134,3 +134,27 @@ export interface Endpoint {
   /** The host-side veth, for diagnostics. */
   hostVeth?: string;
 }
+
+/** One endpoint's names on a network, as the DNS side serves them. */
+export interface NameEntry {
+  /** The endpoint (unique per attachment). */
+  endpointId: string;
+  /** Names that resolve to `ipv4` (the first is the container's name, used for PTR answers). */
+  names: string[];
+  /** The endpoint's address. */
+  ipv4: string;
+}
+
+/** What the manager tells the DNS side as networks come and go and containers attach and detach. */
+export interface NameService {
+  /** Starts serving a network (its gateway address must exist on the host). */
+  startNetwork(net: NetworkRecord): Promise<void>;
+  /** Stops serving a network and forgets its names. */
+  stopNetwork(networkId: string): Promise<void>;
+  /** Adds an endpoint's names. */
+  register(networkId: string, entry: NameEntry): void;
+  /** Removes an endpoint's names. */
+  unregister(networkId: string, endpointId: string): void;
+  /** Stops every server (the daemon's shutdown; nothing is torn down). */
+  close(): Promise<void>;
+}

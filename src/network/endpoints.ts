@@ -1,0 +1,302 @@
+// Sandboxes and endpoints: a container's network namespace with its loopback up, and its attachments to
+// bridge networks through CNI (bridge → portmap). Every attachment is recorded before its ADD starts
+// (phase "adding") and after it ends ("added"), and marked "deleting" before its DEL, so that whatever
+// happens to this process, the records say what must still be torn down (recovery.ts).
+import { randomBytes } from 'node:crypto';
+import { BerthError, messageOf, wrap } from '../base/errors.js';
+import type { AttachmentRecord } from './cni/cache.js';
+import type { CniResult, NetworkConfList } from './cni/types.js';
+import { bridgeConfList, loopbackConfList } from './conflist.js';
+import type { AttachmentMeta, EndpointMeta, NetworkContext } from './context.js';
+import { sweepAttachmentRules } from './firewall/cni-leftovers.js';
+import { servesNames } from './host-side.js';
+import { cidrContains, parseCidr, parseIPv4 } from './ipam/ipv4.js';
+import { createNetns, isNetnsMounted, netnsPath, removeNetns } from './netns.js';
+import { findNetwork } from './networks.js';
+import { resolvePortMappings } from './ports.js';
+import type { ConnectRequest, Endpoint, NetworkRecord, PortMapping } from './types.js';
+import { BRIDGE_OPTIONS } from './validate.js';
+
+type Record = AttachmentRecord<AttachmentMeta>;
+
+const isEndpoint = (r: Record): r is AttachmentRecord<EndpointMeta> => r.meta.kind === 'endpoint';
+
+/** The endpoint records of every container (any phase). */
+export function allEndpointRecords(ctx: NetworkContext): AttachmentRecord<EndpointMeta>[] {
+  return ctx.cache.list().filter(isEndpoint);
+}
+
+/** Whether any container has an attachment (in any phase) to network `id`. */
+export function networkInUse(ctx: NetworkContext, id: string): boolean {
+  return allEndpointRecords(ctx).some((r) => r.meta.networkId === id);
+}
+
+/** Makes a container's sandbox: the namespace at <state>/netns/<id>, loopback up (CNI loopback). */
+export async function createSandbox(ctx: NetworkContext, containerId: string): Promise<string> {
+  const netns = createNetns(ctx.paths.netns, containerId);
+  const config = loopbackConfList();
+  const rt = { containerId, netns, ifname: 'lo' };
+  ctx.cache.write({ ...rt, phase: 'adding', config, meta: { kind: 'loopback' } });
+  try {
+    const { result, cniVersion } = await ctx.runner.add(config, rt);
+    ctx.cache.write({ ...rt, phase: 'added', config, cniVersion, result, meta: { kind: 'loopback' } });
+  } catch (err) {
+    ctx.cache.remove(containerId, 'lo');
+    removeNetns(netns);
+    throw wrap(err, `create network sandbox for container "${containerId}"`);
+  }
+  return netns;
+}
+
+/** The sandbox's path, checked to be a mounted namespace. */
+export function sandboxPath(ctx: NetworkContext, containerId: string): string {
+  const path = netnsPath(ctx.paths.netns, containerId);
+  if (!isNetnsMounted(path))
+    throw new BerthError(
+      'FailedPrecondition',
+      `container "${containerId}": no network sandbox (create it first)`,
+    );
+  return path;
+}
+
+/** Checks --ip and --network-alias against the network, with docker's messages (runconfig errors). */
+function checkEndpointRequest(ctx: NetworkContext, net: NetworkRecord, req: ConnectRequest): void {
+  if (req.aliases?.length && net.isDefault)
+    throw new BerthError(
+      'InvalidArgument',
+      'network-scoped alias is supported only for containers in user defined networks',
+    );
+  if (!req.ipv4Address) return;
+  if (net.isDefault)
+    throw new BerthError(
+      'InvalidArgument',
+      'user specified IP address is supported on user defined networks only',
+    );
+  if (!net.userSubnet)
+    throw new BerthError(
+      'InvalidArgument',
+      'user specified IP address is supported only when connecting to networks with user configured subnets',
+    );
+  const ip = parseIPv4(req.ipv4Address);
+  if (ip === undefined) throw new BerthError('InvalidArgument', `invalid IPv4 address: ${req.ipv4Address}`);
+  const subnet = parseCidr(net.subnet)!;
+  if (!cidrContains(subnet, ip) || req.ipv4Address === net.gateway)
+    throw new BerthError(
+      'InvalidArgument',
+      `invalid address ${req.ipv4Address}: it does not belong to any of this network's subnets`,
+    );
+  const used = allEndpointRecords(ctx).some(
+    (r) =>
+      r.meta.networkId === net.id &&
+      (r.meta.ipv4 === req.ipv4Address || r.meta.staticIPv4 === req.ipv4Address),
+  );
+  if (used) throw new BerthError('AlreadyExists', `Address already in use: ${req.ipv4Address}`);
+}
+
+/** docker's DNSNames: container name, aliases, short ID, hostname — distinct, in that order. */
+export function dnsNamesOf(containerId: string, req: ConnectRequest): string[] {
+  const names = [req.name, ...(req.aliases ?? []), containerId.slice(0, 12), req.hostname ?? ''];
+  return [...new Set(names.filter((n) => n !== ''))];
+}
+
+/** The ifname for a new attachment: the lowest free ethN. */
+function nextIfname(records: Record[]): string {
+  const used = new Set(records.map((r) => r.ifname));
+  for (let i = 0; ; i++) if (!used.has(`eth${i}`)) return `eth${i}`;
+}
+
+/** Connects a container's sandbox to a network (CNI ADD of the network's list). */
+export async function connect(
+  ctx: NetworkContext,
+  containerId: string,
+  ref: string,
+  req: ConnectRequest,
+): Promise<Endpoint> {
+  const net = findNetwork(ctx, ref);
+  if (net.driver !== 'bridge')
+    throw new BerthError(
+      'InvalidArgument',
+      `network ${net.name}: the ${net.name} mode is set up by the daemon, not by connecting a sandbox`,
+    );
+  const netns = sandboxPath(ctx, containerId);
+  const records = ctx.cache.listFor(containerId);
+  if (records.some((r) => isEndpoint(r) && r.meta.networkId === net.id))
+    throw new BerthError(
+      'AlreadyExists',
+      `endpoint with name ${req.name} already exists in network ${net.name}`,
+    );
+  checkEndpointRequest(ctx, net, req);
+  const ifname = nextIfname(records);
+  const inUse = allEndpointRecords(ctx).flatMap((r) => r.meta.ports);
+  // docker publishes nothing from internal networks (they have no way out); neither does portmap here.
+  const ports = net.internal
+    ? []
+    : await resolvePortMappings(req.portMappings ?? [], inUse, {
+        defaultHostIP: net.options[BRIDGE_OPTIONS.hostBinding],
+        range: ctx.opts.hostPortRange,
+      });
+  const config = bridgeConfList(net, { ipamDataDir: ctx.paths.ipam, staticIPv4: req.ipv4Address });
+  const meta: EndpointMeta = {
+    kind: 'endpoint',
+    networkId: net.id,
+    networkName: net.name,
+    endpointId: randomBytes(32).toString('hex'),
+    name: req.name,
+    aliases: [...(req.aliases ?? [])],
+    dnsNames: servesNames(net) ? dnsNamesOf(containerId, req) : [],
+    ports,
+    ...(req.ipv4Address && { staticIPv4: req.ipv4Address }),
+    gateway: net.internal ? '' : net.gateway,
+    ...(servesNames(net) && ctx.opts.names && { dnsServer: net.gateway }),
+  };
+  const rt = { containerId, netns, ifname, capabilityArgs: { portMappings: ports } };
+  ctx.cache.write({
+    containerId,
+    netns,
+    ifname,
+    phase: 'adding',
+    config,
+    capabilityArgs: rt.capabilityArgs,
+    meta,
+  });
+  let outcome;
+  try {
+    outcome = await ctx.runner.add(config, rt);
+  } catch (err) {
+    // SPEC.md section 3: a delete must still be executed even if the add fails.
+    await ctx.runner.del(config, rt).catch(() => undefined);
+    await sweepAttachmentRules(net.name, containerId).catch(() => undefined);
+    ctx.cache.remove(containerId, ifname);
+    throw wrap(err, `connect container "${containerId}" to network ${net.name}`);
+  }
+  Object.assign(meta, addressesOf(outcome.result, ifname));
+  const record = ctx.cache.write({
+    containerId,
+    netns,
+    ifname,
+    phase: 'added',
+    config,
+    cniVersion: outcome.cniVersion,
+    capabilityArgs: rt.capabilityArgs,
+    result: outcome.result,
+    meta,
+  }) as AttachmentRecord<EndpointMeta>;
+  if (meta.dnsNames.length && meta.ipv4)
+    ctx.opts.names?.register(net.id, { endpointId: meta.endpointId, names: meta.dnsNames, ipv4: meta.ipv4 });
+  return endpointOf(record);
+}
+
+/** The container-side address, prefix and MAC, and the host-side veth, from a bridge result. */
+function addressesOf(result: CniResult, ifname: string): Partial<EndpointMeta> {
+  const ifaces = result.interfaces ?? [];
+  const ip = (result.ips ?? []).find((i) => !i.address.includes(':'));
+  const inside = ip?.interface !== undefined ? ifaces[ip.interface] : ifaces.find((i) => i.name === ifname);
+  const hostVeth = ifaces.find((i) => !i.sandbox && i.name !== ifaces[0]?.name)?.name;
+  const [addr, prefix] = ip?.address.split('/') ?? [];
+  return {
+    ...(addr && { ipv4: addr, prefixLen: Number(prefix) }),
+    ...(inside?.mac && { macAddress: inside.mac }),
+    ...(hostVeth && { hostVeth }),
+  };
+}
+
+/** The Endpoint view of a record. */
+export function endpointOf(r: AttachmentRecord<EndpointMeta>): Endpoint {
+  const m = r.meta;
+  return {
+    containerId: r.containerId,
+    networkId: m.networkId,
+    networkName: m.networkName,
+    endpointId: m.endpointId,
+    ifname: r.ifname,
+    netns: r.netns,
+    ipv4Address: m.ipv4 ?? '',
+    prefixLen: m.prefixLen ?? 0,
+    gateway: m.gateway,
+    macAddress: m.macAddress ?? '',
+    aliases: m.aliases,
+    dnsNames: m.dnsNames,
+    ports: m.ports,
+    ...(m.dnsServer && { dnsServer: m.dnsServer }),
+    ...(m.hostVeth && { hostVeth: m.hostVeth }),
+  };
+}
+
+/** A container's endpoints that are up. */
+export function endpointsOf(ctx: NetworkContext, containerId: string): Endpoint[] {
+  return ctx.cache
+    .listFor(containerId)
+    .filter(isEndpoint)
+    .filter((r) => r.phase === 'added')
+    .map(endpointOf);
+}
+
+/** Disconnects a container from a network (CNI DEL). */
+export async function disconnect(ctx: NetworkContext, containerId: string, ref: string): Promise<void> {
+  const net = findNetwork(ctx, ref);
+  const rec = ctx.cache.listFor(containerId).find((r) => isEndpoint(r) && r.meta.networkId === net.id);
+  if (!rec)
+    throw new BerthError('NotFound', `container ${containerId} is not connected to network ${net.name}`);
+  await teardown(ctx, rec);
+}
+
+/**
+ * DEL of one attachment, in whatever phase it was left: its names go first, then the plugins run in
+ * reverse with the stored configuration and result (without the namespace when it is gone), then any
+ * rule the plugins left is swept by its comment. A failed DEL keeps the record (phase "deleting") for a
+ * later retry and throws.
+ */
+export async function teardown(ctx: NetworkContext, rec: Record): Promise<void> {
+  if (isEndpoint(rec)) ctx.opts.names?.unregister(rec.meta.networkId, rec.meta.endpointId);
+  ctx.cache.write({ ...rec, phase: 'deleting' });
+  const netns = isNetnsMounted(rec.netns) ? rec.netns : '';
+  const rt = {
+    containerId: rec.containerId,
+    netns,
+    ifname: rec.ifname,
+    capabilityArgs: rec.capabilityArgs,
+    args: rec.args,
+  };
+  let failure: unknown;
+  try {
+    await ctx.runner.del(rec.config as NetworkConfList, rt, {
+      cniVersion: rec.cniVersion,
+      ...(rec.result && { prevResult: rec.result }),
+    });
+  } catch (err) {
+    failure = err;
+  }
+  if (isEndpoint(rec)) await sweepAttachmentRules(rec.config.name, rec.containerId).catch(() => undefined);
+  if (failure) throw wrap(failure, `disconnect container "${rec.containerId}" (${rec.ifname})`);
+  ctx.cache.remove(rec.containerId, rec.ifname);
+}
+
+/**
+ * Removes a container's sandbox: every attachment torn down (endpoints first, loopback last), then the
+ * namespace unmounted. Failed DELs keep their records for `recover` and are reported together; the
+ * namespace goes regardless (a retried DEL does not need it: see teardown).
+ */
+export async function removeSandbox(ctx: NetworkContext, containerId: string): Promise<void> {
+  const records = ctx.cache
+    .listFor(containerId)
+    .sort((a, b) => Number(a.meta.kind === 'loopback') - Number(b.meta.kind === 'loopback'));
+  const failures: string[] = [];
+  for (const rec of records) {
+    try {
+      await teardown(ctx, rec);
+    } catch (err) {
+      failures.push(messageOf(err));
+    }
+  }
+  removeNetns(netnsPath(ctx.paths.netns, containerId));
+  if (failures.length)
+    throw new BerthError(
+      'Internal',
+      `remove network sandbox of container "${containerId}": ${failures.join('; ')}`,
+    );
+}
+
+/** Every published port of every endpoint (docker's `port` command reads a container's from its endpoints). */
+export function publishedPorts(ctx: NetworkContext): PortMapping[] {
+  return allEndpointRecords(ctx).flatMap((r) => r.meta.ports);
+}

@@ -1,0 +1,71 @@
+// Where network definitions live. For now one JSON document per network under the root dir; the
+// interface is small so that the metadata DB (SQLite, being built in parallel) can take over later:
+//
+//   <root>/network/networks/<id>.json     one NetworkRecord (STATE.md), replaced atomically
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomicWriteFileSync } from '../base/atomic-write.js';
+import { BerthError, wrap } from '../base/errors.js';
+import type { NetworkRecord } from './types.js';
+
+/** Persistent network definitions, keyed by ID. Synchronous: every call is one small file. */
+export interface NetworkStore {
+  /** Every stored network, oldest first. */
+  list(): NetworkRecord[];
+  /** One network by full ID. */
+  get(id: string): NetworkRecord | undefined;
+  /** Stores (creates or replaces) a network. */
+  put(record: NetworkRecord): void;
+  /** Removes a network; idempotent. */
+  remove(id: string): void;
+}
+
+const ID = /^[0-9a-f]{64}$/;
+
+/** NetworkStore on JSON files in one directory. */
+export class JsonNetworkStore implements NetworkStore {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  list(): NetworkRecord[] {
+    let files: string[];
+    try {
+      files = readdirSync(this.dir);
+    } catch (err) {
+      throw wrap(err, `read networks "${this.dir}"`);
+    }
+    return files
+      .filter((f) => ID.test(f.replace(/\.json$/, '')) && f.endsWith('.json'))
+      .map((f) => this.get(f.slice(0, -5)))
+      .filter((r): r is NetworkRecord => r !== undefined)
+      .sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
+  }
+
+  get(id: string): NetworkRecord | undefined {
+    if (!ID.test(id)) return undefined;
+    const path = join(this.dir, `${id}.json`);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw wrap(err, `read network "${path}"`);
+    }
+    try {
+      return JSON.parse(text) as NetworkRecord;
+    } catch (err) {
+      throw new BerthError('Internal', `network "${path}": corrupt record: ${(err as Error).message}`);
+    }
+  }
+
+  put(record: NetworkRecord): void {
+    if (!ID.test(record.id)) throw new BerthError('InvalidArgument', `network id "${record.id}": invalid`);
+    atomicWriteFileSync(join(this.dir, `${record.id}.json`), JSON.stringify(record, null, 2) + '\n', 0o600);
+  }
+
+  remove(id: string): void {
+    if (!ID.test(id)) return;
+    rmSync(join(this.dir, `${id}.json`), { force: true });
+  }
+}
