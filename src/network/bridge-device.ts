@@ -3,7 +3,20 @@
 // container asks it anything. The bridge plugin then finds the bridge and its address in place
 // (isGateway: it adds the address only if it is missing). Done with ip(8) from iproute2.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { BerthError } from '../base/errors.js';
+
+/**
+ * The bridge's MAC address: fixed, locally administered, derived from its name. A bridge whose address
+ * the kernel picked takes the lowest address among its ports and changes it as ports come and go
+ * (br_stp_recalculate_bridge_id), so containers' ARP entries for the gateway go stale whenever another
+ * container leaves; an address set explicitly is kept (dockerd sets one on docker0 for the same reason).
+ */
+export function bridgeMac(name: string): string {
+  const h = createHash('sha256').update(`berth bridge ${name}`).digest();
+  h[0] = (h[0]! & 0xfe) | 0x02; // unicast, locally administered
+  return [...h.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
 
 function ip(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -47,7 +60,8 @@ export async function ensureBridge(name: string, address: string, mtu?: number):
   let link = await showLink(name);
   if (!link) {
     try {
-      await ip(['link', 'add', 'name', name, ...(mtu ? ['mtu', String(mtu)] : []), 'type', 'bridge']);
+      const opts = ['address', bridgeMac(name), ...(mtu ? ['mtu', String(mtu)] : [])];
+      await ip(['link', 'add', 'name', name, ...opts, 'type', 'bridge']);
     } catch (err) {
       if (!/File exists/.test((err as Error).message)) throw err;
     }

@@ -9,3 +9,4 @@ export type { RecoveryReport } from './recovery.js';
 export { JsonNetworkStore, type NetworkStore } from './store.js';
 export type * from './types.js';
 export { BRIDGE_OPTIONS, PREDEFINED_NETWORKS } from './validate.js';
+export { DnsService, type DnsServiceOptions, type Upstream } from './dns/index.js';

@@ -4,10 +4,16 @@
 // veth, namespace, iptables line, bridge and lease of the test is gone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { bridgeMac } from '../../../src/network/bridge-device.js';
 import type { Endpoint, NetworkRecord } from '../../../src/network/index.js';
 import { containerId, NetworkWorld, reachable, unreachable, type HostSnapshot } from './fixture.js';
 import { hostLinks, inNetns, iptablesLines, skipUnlessRoot, tryRun } from './host.js';
 import { testSubnet } from './subnets.js';
+
+async function linkMac(name: string): Promise<string> {
+  const r = await tryRun('ip', ['-j', 'link', 'show', 'dev', name]);
+  return (JSON.parse(r.stdout) as { address: string }[])[0]!.address;
+}
 
 describe('bridge networks', { skip: skipUnlessRoot }, () => {
   const world = new NetworkWorld();
@@ -144,8 +150,12 @@ describe('bridge networks', { skip: skipUnlessRoot }, () => {
     const both = await world.manager.connect(ids.c4, netA.name, { name: 'four' });
     assert.equal(both.ifname, 'eth1');
     assert.ok(await reachable(netns.c4!, eps.c1!.ipv4Address));
+    const macBefore = await linkMac(netA.bridge);
+    assert.equal(macBefore, bridgeMac(netA.bridge));
     await world.manager.disconnect(ids.c4, netA.name);
     assert.ok(await unreachable(netns.c4!, eps.c1!.ipv4Address));
+    // A port leaving does not change the bridge's address (containers' ARP entries for the gateway stay good).
+    assert.equal(await linkMac(netA.bridge), macBefore);
     await assert.rejects(world.manager.disconnect(ids.c4, netA.name), {
       code: 'NotFound',
       message: `container ${ids.c4} is not connected to network ${netA.name}`,

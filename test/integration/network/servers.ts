@@ -108,3 +108,91 @@ export async function udpAsk(host: string, port: number, message: string, tries 
   }
   return 'TIMEOUT';
 }
+
+/** The answer to a DNS question asked from inside a namespace: the rcode and the answers' data. */
+export interface DnsAnswer {
+  /** Response code, or -1 when nothing came back. */
+  rcode: number;
+  /** Answer data (addresses, names). */
+  answers: string[];
+}
+
+const MESSAGE_MODULE = new URL('../../../src/network/dns/message.js', import.meta.url).href;
+
+/** Asks `server`:53 for `name` from inside `netns` (a Node client run there with nsenter), over UDP or TCP. */
+export async function dnsAskInNetns(
+  netns: string,
+  server: string,
+  name: string,
+  type: 'A' | 'AAAA' | 'PTR' = 'A',
+  transport: 'udp' | 'tcp' = 'udp',
+): Promise<DnsAnswer> {
+  const script = `
+import { encodeMessage, decodeMessage, TYPE } from ${JSON.stringify(MESSAGE_MODULE)};
+const q = encodeMessage({ id: 4242, flags: { qr: false, opcode: 0, aa: false, tc: false, rd: true, ra: false, rcode: 0 },
+  questions: [{ name: ${JSON.stringify(name)}, type: TYPE.${type}, class: 1 }], answers: [], authorities: [], additionals: [] });
+const print = (b) => { const m = b ? decodeMessage(b) : undefined;
+  console.log(JSON.stringify(m ? { rcode: m.flags.rcode, answers: m.answers.map((a) => String(a.data)) } : { rcode: -1, answers: [] })); process.exit(0); };
+setTimeout(() => print(undefined), 4000);
+if (${JSON.stringify(transport)} === 'udp') {
+  const dgram = await import('node:dgram'); const s = dgram.createSocket('udp4');
+  s.on('message', (m) => print(m)); s.send(q, 53, ${JSON.stringify(server)});
+} else {
+  const net = await import('node:net'); const c = net.connect(53, ${JSON.stringify(server)});
+  let buf = Buffer.alloc(0); const len = Buffer.alloc(2); len.writeUInt16BE(q.length);
+  c.on('connect', () => c.write(Buffer.concat([len, q])));
+  c.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 + buf.readUInt16BE(0)) print(buf.subarray(2)); });
+  c.on('error', () => print(undefined));
+}`;
+  const p = await startInNetns(netns, process.execPath, ['--input-type=module', '-e', script], false);
+  await new Promise((r) => (p.child.exitCode !== null ? r(undefined) : p.child.once('exit', r)));
+  return JSON.parse(p.output().trim() || '{"rcode":-1,"answers":[]}') as DnsAnswer;
+}
+
+/** A stand-in for the host's resolver on 127.0.0.1 (UDP and TCP): answers `records` (name → IPv4), NXDOMAIN else. */
+export async function fakeUpstream(
+  records: Record<string, string>,
+): Promise<{ port: number; asked: string[]; close(): Promise<void> }> {
+  const { decodeMessage, encodeMessage, RCODE } = await import('../../../src/network/dns/message.js');
+  const asked: string[] = [];
+  const answer = (query: Buffer): Buffer => {
+    const m = decodeMessage(query);
+    const name = m.questions[0]?.name ?? '';
+    asked.push(name);
+    const ip = records[name.toLowerCase()];
+    return encodeMessage({
+      ...m,
+      flags: { ...m.flags, qr: true, ra: true, rcode: ip ? RCODE.NOERROR : RCODE.NXDOMAIN },
+      answers: ip ? [{ name, type: 1, class: 1, ttl: 30, data: ip }] : [],
+      additionals: [],
+    });
+  };
+  const udp = createSocket('udp4');
+  udp.on('message', (m, r) => udp.send(answer(m), r.port, r.address));
+  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+  const port = udp.address().port;
+  const { createServer } = await import('node:net');
+  const tcp = createServer((c) => {
+    let buf = Buffer.alloc(0);
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const a = answer(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(a.length);
+        c.end(Buffer.concat([len, a]));
+      }
+    });
+    c.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', r));
+  return {
+    port,
+    asked,
+    close: () =>
+      Promise.all([
+        new Promise<void>((r) => udp.close(() => r())),
+        new Promise<void>((r) => tcp.close(() => r())),
+      ]).then(() => undefined),
+  };
+}
