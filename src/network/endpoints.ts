@@ -2,29 +2,20 @@
 // bridge networks through CNI (bridge → portmap). Every attachment is recorded before its ADD starts
 // (phase "adding") and after it ends ("added"), and marked "deleting" before its DEL, so that whatever
 // happens to this process, the records say what must still be torn down (recovery.ts).
-import { randomBytes } from 'node:crypto';
 import { BerthError, messageOf, wrap } from '../base/errors.js';
 import type { AttachmentRecord } from './cni/cache.js';
-import type { CniResult, NetworkConfList } from './cni/types.js';
-import { bridgeConfList, loopbackConfList } from './conflist.js';
+import type { NetworkConfList } from './cni/types.js';
+import { loopbackConfList } from './conflist.js';
 import type { AttachmentMeta, EndpointMeta, NetworkContext } from './context.js';
+import { addressesOf, allEndpointRecords, isEndpoint, reserveEndpoint } from './endpoint-plan.js';
 import { sweepAttachmentRules } from './firewall/cni-leftovers.js';
-import { servesNames } from './host-side.js';
-import { cidrContains, parseCidr, parseIPv4 } from './ipam/ipv4.js';
 import { createNetns, isNetnsMounted, netnsPath, removeNetns } from './netns.js';
 import { findNetwork } from './networks.js';
-import { resolvePortMappings } from './ports.js';
-import type { ConnectRequest, Endpoint, NetworkRecord, PortMapping } from './types.js';
-import { BRIDGE_OPTIONS } from './validate.js';
+import type { ConnectRequest, Endpoint, PortMapping } from './types.js';
+
+export { allEndpointRecords } from './endpoint-plan.js';
 
 type Record = AttachmentRecord<AttachmentMeta>;
-
-const isEndpoint = (r: Record): r is AttachmentRecord<EndpointMeta> => r.meta.kind === 'endpoint';
-
-/** The endpoint records of every container (any phase). */
-export function allEndpointRecords(ctx: NetworkContext): AttachmentRecord<EndpointMeta>[] {
-  return ctx.cache.list().filter(isEndpoint);
-}
 
 /** Whether any container has an attachment (in any phase) to network `id`. */
 export function networkInUse(ctx: NetworkContext, id: string): boolean {
@@ -59,52 +50,6 @@ export function sandboxPath(ctx: NetworkContext, containerId: string): string {
   return path;
 }
 
-/** Checks --ip and --network-alias against the network, with docker's messages (runconfig errors). */
-function checkEndpointRequest(ctx: NetworkContext, net: NetworkRecord, req: ConnectRequest): void {
-  if (req.aliases?.length && net.isDefault)
-    throw new BerthError(
-      'InvalidArgument',
-      'network-scoped alias is supported only for containers in user defined networks',
-    );
-  if (!req.ipv4Address) return;
-  if (net.isDefault)
-    throw new BerthError(
-      'InvalidArgument',
-      'user specified IP address is supported on user defined networks only',
-    );
-  if (!net.userSubnet)
-    throw new BerthError(
-      'InvalidArgument',
-      'user specified IP address is supported only when connecting to networks with user configured subnets',
-    );
-  const ip = parseIPv4(req.ipv4Address);
-  if (ip === undefined) throw new BerthError('InvalidArgument', `invalid IPv4 address: ${req.ipv4Address}`);
-  const subnet = parseCidr(net.subnet)!;
-  if (!cidrContains(subnet, ip) || req.ipv4Address === net.gateway)
-    throw new BerthError(
-      'InvalidArgument',
-      `invalid address ${req.ipv4Address}: it does not belong to any of this network's subnets`,
-    );
-  const used = allEndpointRecords(ctx).some(
-    (r) =>
-      r.meta.networkId === net.id &&
-      (r.meta.ipv4 === req.ipv4Address || r.meta.staticIPv4 === req.ipv4Address),
-  );
-  if (used) throw new BerthError('AlreadyExists', `Address already in use: ${req.ipv4Address}`);
-}
-
-/** docker's DNSNames: container name, aliases, short ID, hostname — distinct, in that order. */
-export function dnsNamesOf(containerId: string, req: ConnectRequest): string[] {
-  const names = [req.name, ...(req.aliases ?? []), containerId.slice(0, 12), req.hostname ?? ''];
-  return [...new Set(names.filter((n) => n !== ''))];
-}
-
-/** The ifname for a new attachment: the lowest free ethN. */
-function nextIfname(records: Record[]): string {
-  const used = new Set(records.map((r) => r.ifname));
-  for (let i = 0; ; i++) if (!used.has(`eth${i}`)) return `eth${i}`;
-}
-
 /** Connects a container's sandbox to a network (CNI ADD of the network's list). */
 export async function connect(
   ctx: NetworkContext,
@@ -119,46 +64,7 @@ export async function connect(
       `network ${net.name}: the ${net.name} mode is set up by the daemon, not by connecting a sandbox`,
     );
   const netns = sandboxPath(ctx, containerId);
-  const records = ctx.cache.listFor(containerId);
-  if (records.some((r) => isEndpoint(r) && r.meta.networkId === net.id))
-    throw new BerthError(
-      'AlreadyExists',
-      `endpoint with name ${req.name} already exists in network ${net.name}`,
-    );
-  checkEndpointRequest(ctx, net, req);
-  const ifname = nextIfname(records);
-  const inUse = allEndpointRecords(ctx).flatMap((r) => r.meta.ports);
-  // docker publishes nothing from internal networks (they have no way out); neither does portmap here.
-  const ports = net.internal
-    ? []
-    : await resolvePortMappings(req.portMappings ?? [], inUse, {
-        defaultHostIP: net.options[BRIDGE_OPTIONS.hostBinding],
-        range: ctx.opts.hostPortRange,
-      });
-  const config = bridgeConfList(net, { ipamDataDir: ctx.paths.ipam, staticIPv4: req.ipv4Address });
-  const meta: EndpointMeta = {
-    kind: 'endpoint',
-    networkId: net.id,
-    networkName: net.name,
-    endpointId: randomBytes(32).toString('hex'),
-    name: req.name,
-    aliases: [...(req.aliases ?? [])],
-    dnsNames: servesNames(net) ? dnsNamesOf(containerId, req) : [],
-    ports,
-    ...(req.ipv4Address && { staticIPv4: req.ipv4Address }),
-    gateway: net.internal ? '' : net.gateway,
-    ...(servesNames(net) && ctx.opts.names && { dnsServer: net.gateway }),
-  };
-  const rt = { containerId, netns, ifname, capabilityArgs: { portMappings: ports } };
-  ctx.cache.write({
-    containerId,
-    netns,
-    ifname,
-    phase: 'adding',
-    config,
-    capabilityArgs: rt.capabilityArgs,
-    meta,
-  });
+  const { config, meta, rt } = await reserveEndpoint(ctx, net, containerId, netns, req);
   let outcome;
   try {
     outcome = await ctx.runner.add(config, rt);
@@ -166,14 +72,14 @@ export async function connect(
     // SPEC.md section 3: a delete must still be executed even if the add fails.
     await ctx.runner.del(config, rt).catch(() => undefined);
     await sweepAttachmentRules(net.name, containerId).catch(() => undefined);
-    ctx.cache.remove(containerId, ifname);
+    ctx.cache.remove(containerId, rt.ifname);
     throw wrap(err, `connect container "${containerId}" to network ${net.name}`);
   }
-  Object.assign(meta, addressesOf(outcome.result, ifname));
+  Object.assign(meta, addressesOf(outcome.result, rt.ifname));
   const record = ctx.cache.write({
     containerId,
     netns,
-    ifname,
+    ifname: rt.ifname,
     phase: 'added',
     config,
     cniVersion: outcome.cniVersion,
@@ -184,20 +90,6 @@ export async function connect(
   if (meta.dnsNames.length && meta.ipv4)
     ctx.opts.names?.register(net.id, { endpointId: meta.endpointId, names: meta.dnsNames, ipv4: meta.ipv4 });
   return endpointOf(record);
-}
-
-/** The container-side address, prefix and MAC, and the host-side veth, from a bridge result. */
-function addressesOf(result: CniResult, ifname: string): Partial<EndpointMeta> {
-  const ifaces = result.interfaces ?? [];
-  const ip = (result.ips ?? []).find((i) => !i.address.includes(':'));
-  const inside = ip?.interface !== undefined ? ifaces[ip.interface] : ifaces.find((i) => i.name === ifname);
-  const hostVeth = ifaces.find((i) => !i.sandbox && i.name !== ifaces[0]?.name)?.name;
-  const [addr, prefix] = ip?.address.split('/') ?? [];
-  return {
-    ...(addr && { ipv4: addr, prefixLen: Number(prefix) }),
-    ...(inside?.mac && { macAddress: inside.mac }),
-    ...(hostVeth && { hostVeth }),
-  };
 }
 
 /** The Endpoint view of a record. */

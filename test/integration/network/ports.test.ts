@@ -125,6 +125,25 @@ describe('published ports', { skip: skipUnlessRoot }, () => {
     await world.manager.removeSandbox(cx);
   });
 
+  test('connects at the same time never get the same host port', async () => {
+    const a = containerId();
+    const b = containerId();
+    await Promise.all([world.manager.createSandbox(a), world.manager.createSandbox(b)]);
+    const port = await freeHostPort();
+    const want = { hostPort: port, containerPort: 80, protocol: 'tcp' as const };
+    const results = await Promise.allSettled([
+      world.manager.connect(a, net.name, { name: 'a', portMappings: [want] }),
+      world.manager.connect(b, net.name, { name: 'b', portMappings: [want] }),
+    ]);
+    assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    assert.equal(
+      (failed.reason as Error).message,
+      `Bind for 0.0.0.0:${port} failed: port is already allocated`,
+    );
+    await Promise.all([world.manager.removeSandbox(a), world.manager.removeSandbox(b)]);
+  });
+
   test('once the endpoint is gone the ports answer no more, and the host is as it was', async () => {
     for (const p of procs.splice(0)) await p.stop();
     await world.manager.removeSandbox(c1);
