@@ -28,11 +28,17 @@ export class NetworkWorld {
   readonly pool = testPool();
   /** Bridges, subnets and veths the test made or saw: what snapshots look for. */
   readonly watched = { bridges: new Set<string>(), subnets: new Set<string>(), veths: new Set<string>() };
-  manager!: NetworkManager;
+  private current: NetworkManager | undefined;
+
+  /** The manager last opened (throws before the first open). */
+  get manager(): NetworkManager {
+    if (!this.current) throw new Error('NetworkWorld: open() first');
+    return this.current;
+  }
 
   /** Opens (or re-opens, as a restarted daemon would) the manager on this world's dirs. */
   async open(opts: Partial<NetworkManagerOptions> = {}): Promise<NetworkManager> {
-    this.manager = await NetworkManager.open({
+    this.current = await NetworkManager.open({
       root: this.root,
       state: this.state,
       defaultBridge: false,
@@ -40,11 +46,12 @@ export class NetworkWorld {
       ...opts,
     });
     this.watch();
-    return this.manager;
+    return this.current;
   }
 
   /** Notes the current networks' bridges and subnets, and endpoints' veths, for snapshots. */
   watch(): void {
+    if (!this.current) return;
     for (const n of this.manager.listNetworks()) {
       if (n.bridge) this.watched.bridges.add(n.bridge);
       if (n.subnet) this.watched.subnets.add(n.subnet);
@@ -78,9 +85,9 @@ export class NetworkWorld {
   /** Purges the manager's state and removes the dirs (after-hook; tolerant). */
   async destroy(): Promise<void> {
     try {
-      await this.manager?.purge();
+      await this.current?.purge();
     } finally {
-      await this.manager?.close();
+      await this.current?.close();
       this.scratch.remove();
     }
   }
