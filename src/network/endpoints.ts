@@ -97,6 +97,7 @@ export function endpointOf(r: AttachmentRecord<EndpointMeta>): Endpoint {
   const m = r.meta;
   return {
     containerId: r.containerId,
+    name: m.name,
     networkId: m.networkId,
     networkName: m.networkName,
     endpointId: m.endpointId,
@@ -107,6 +108,7 @@ export function endpointOf(r: AttachmentRecord<EndpointMeta>): Endpoint {
     gateway: m.gateway,
     macAddress: m.macAddress ?? '',
     aliases: m.aliases,
+    ...(m.staticIPv4 && { staticIPv4: m.staticIPv4 }),
     dnsNames: m.dnsNames,
     ports: m.ports,
     ...(m.dnsServer && { dnsServer: m.dnsServer }),

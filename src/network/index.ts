@@ -10,3 +10,11 @@ export { JsonNetworkStore, type NetworkStore } from './store.js';
 export type * from './types.js';
 export { BRIDGE_OPTIONS, PREDEFINED_NETWORKS } from './validate.js';
 export { DnsService, type DnsServiceOptions, type Upstream } from './dns/index.js';
+export {
+  createRequestFromDocker,
+  dockerEndpointSettings,
+  dockerNetwork,
+  type DockerEndpointSettings,
+  type DockerNetwork,
+  type DockerNetworkCreate,
+} from './docker-shape.js';

@@ -105,6 +105,8 @@ export interface ConnectRequest {
 export interface Endpoint {
   /** The container. */
   containerId: string;
+  /** The container's name, as given to connect. */
+  name: string;
   /** The network's ID. */
   networkId: string;
   /** The network's name. */
@@ -125,6 +127,8 @@ export interface Endpoint {
   macAddress: string;
   /** Aliases as requested. */
   aliases: string[];
+  /** The static address asked for (`--ip`), if any. */
+  staticIPv4?: string;
   /** Every name other containers of the network can resolve (name, aliases, short ID, hostname). */
   dnsNames: string[];
   /** Published ports with the host ports actually used. */

@@ -76,6 +76,8 @@ describe('bridge networks', { skip: skipUnlessRoot }, () => {
     eps.c3 = await world.manager.connect(ids.c3, netA.id, { name: 'three', ipv4Address: subnetA.host(50) });
     world.watch();
     assert.equal(eps.c3.ipv4Address, subnetA.host(50));
+    assert.equal(eps.c3.staticIPv4, subnetA.host(50));
+    assert.equal(eps.c3.name, 'three');
     for (const e of [eps.c1, eps.c2]) {
       assert.ok(subnetA.contains(e.ipv4Address), e.ipv4Address);
       assert.equal(e.prefixLen, 24);
