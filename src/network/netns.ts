@@ -1,10 +1,11 @@
 // Network namespaces bind-mounted at <state>/netns/<id> (DESIGN.md "State on disk"), so that they outlive
 // the container's processes until Berth has run CNI DEL in them: the bridge plugin deletes the container's
 // veth from inside the namespace, and finds the addresses whose masquerade rules it must remove there.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, wrap } from '../base/errors.js';
 import { native } from '../base/native.js';
+import { listDir } from './json-files.js';
 
 /** statfs f_type of a namespace file (NSFS_MAGIC, linux/magic.h). */
 const NSFS_MAGIC = 0x6e736673n;
@@ -60,10 +61,5 @@ export function removeNetns(path: string): void {
 
 /** The namespace ids under `dir` (mounted or leftover files). */
 export function listNetns(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((f) => ID.test(f));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw wrap(err, `read "${dir}"`);
-  }
+  return listDir(dir).filter((f) => ID.test(f));
 }

@@ -2,10 +2,10 @@
 // interface is small so that the metadata DB (SQLite, being built in parallel) can take over later:
 //
 //   <root>/network/networks/<id>.json     one NetworkRecord (STATE.md), replaced atomically
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWriteFileSync } from '../base/atomic-write.js';
-import { BerthError, wrap } from '../base/errors.js';
+import { BerthError } from '../base/errors.js';
+import { listDir, readJsonFile, writeJsonFile } from './json-files.js';
 import type { NetworkRecord } from './types.js';
 
 /** Persistent network definitions, keyed by ID. Synchronous: every call is one small file. */
@@ -29,13 +29,7 @@ export class JsonNetworkStore implements NetworkStore {
   }
 
   list(): NetworkRecord[] {
-    let files: string[];
-    try {
-      files = readdirSync(this.dir);
-    } catch (err) {
-      throw wrap(err, `read networks "${this.dir}"`);
-    }
-    return files
+    return listDir(this.dir)
       .filter((f) => ID.test(f.replace(/\.json$/, '')) && f.endsWith('.json'))
       .map((f) => this.get(f.slice(0, -5)))
       .filter((r): r is NetworkRecord => r !== undefined)
@@ -44,24 +38,12 @@ export class JsonNetworkStore implements NetworkStore {
 
   get(id: string): NetworkRecord | undefined {
     if (!ID.test(id)) return undefined;
-    const path = join(this.dir, `${id}.json`);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw wrap(err, `read network "${path}"`);
-    }
-    try {
-      return JSON.parse(text) as NetworkRecord;
-    } catch (err) {
-      throw new BerthError('Internal', `network "${path}": corrupt record: ${(err as Error).message}`);
-    }
+    return readJsonFile<NetworkRecord>(join(this.dir, `${id}.json`), 'network');
   }
 
   put(record: NetworkRecord): void {
     if (!ID.test(record.id)) throw new BerthError('InvalidArgument', `network id "${record.id}": invalid`);
-    atomicWriteFileSync(join(this.dir, `${record.id}.json`), JSON.stringify(record, null, 2) + '\n', 0o600);
+    writeJsonFile(join(this.dir, `${record.id}.json`), record);
   }
 
   remove(id: string): void {

@@ -7,10 +7,9 @@
 //
 // A record is written with phase "adding" before the first plugin runs, so that a crash in the middle of
 // an ADD still leaves enough behind for the DEL that releases whatever the plugins had made.
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWriteFileSync } from '../../base/atomic-write.js';
-import { BerthError, wrap } from '../../base/errors.js';
+import { listDir, readJsonFile, writeJsonFile } from '../json-files.js';
 import { validateAttachment } from './request.js';
 import type { CniResult, NetworkConfList } from './types.js';
 
@@ -55,7 +54,7 @@ export class AttachmentCache<Meta = unknown> {
     const full: AttachmentRecord<Meta> = { version: 1, ...record, updated: new Date().toISOString() };
     const dir = join(this.dir, record.containerId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    atomicWriteFileSync(join(dir, `${record.ifname}.json`), JSON.stringify(full, null, 2) + '\n', 0o600);
+    writeJsonFile(join(dir, `${record.ifname}.json`), full);
     return full;
   }
 
@@ -69,7 +68,7 @@ export class AttachmentCache<Meta = unknown> {
   listFor(containerId: string): AttachmentRecord<Meta>[] {
     validateAttachment(containerId, 'eth0');
     const dir = join(this.dir, containerId);
-    return entries(dir)
+    return listDir(dir)
       .filter((f) => f.endsWith('.json'))
       .sort()
       .map((f) => this.readFile(join(dir, f)))
@@ -83,7 +82,7 @@ export class AttachmentCache<Meta = unknown> {
 
   /** Container IDs that have a directory (records, or leftovers of one being removed). */
   containers(): string[] {
-    return entries(this.dir).filter((id) => /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(id));
+    return listDir(this.dir).filter((id) => /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(id));
   }
 
   /** Removes a record, and the container's directory once it is empty. */
@@ -99,28 +98,8 @@ export class AttachmentCache<Meta = unknown> {
   }
 
   private readFile(path: string): AttachmentRecord<Meta> | undefined {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw wrap(err, `read attachment "${path}"`);
-    }
-    try {
-      const rec = JSON.parse(text) as AttachmentRecord<Meta>;
+    return readJsonFile<AttachmentRecord<Meta>>(path, 'attachment', (rec) => {
       if (rec.version !== 1) throw new Error(`unknown version ${String(rec.version)}`);
-      return rec;
-    } catch (err) {
-      throw new BerthError('Internal', `attachment "${path}": corrupt record: ${(err as Error).message}`);
-    }
-  }
-}
-
-function entries(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw wrap(err, `read "${dir}"`);
+    });
   }
 }

@@ -52,56 +52,65 @@ export function upstreamsFromResolvConf(
   return [];
 }
 
-/** Relays a query over UDP to each upstream in turn; the first answer with the query's ID wins. */
-export async function forwardUdp(query: Buffer, upstreams: readonly Upstream[]): Promise<Buffer | undefined> {
+/**
+ * Asks each upstream in turn until one answers: `ask` starts one attempt and calls `done` with the answer
+ * (or nothing, to move on); it returns how to drop the attempt's socket. Each attempt has its timeout.
+ */
+async function firstAnswer(
+  upstreams: readonly Upstream[],
+  ask: (u: Upstream, done: (answer?: Buffer) => void) => () => void,
+): Promise<Buffer | undefined> {
   for (const u of upstreams) {
     const answer = await new Promise<Buffer | undefined>((resolve) => {
-      const s = createSocket(u.address.includes(':') ? 'udp6' : 'udp4');
+      let settled = false;
+      let drop = () => {};
       const done = (b?: Buffer) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        s.close();
+        drop();
         resolve(b);
       };
       const timer = setTimeout(() => done(), UPSTREAM_TIMEOUT_MS);
-      s.on('error', () => done());
-      s.on('message', (m, rinfo) => {
-        // Only the server asked, answering this query's ID (RFC 5452 section 9.1).
-        if (rinfo.address === u.address && m.length >= 2 && m.readUInt16BE(0) === query.readUInt16BE(0))
-          done(m);
-      });
-      s.send(query, u.port, u.address);
+      drop = ask(u, done);
     });
     if (answer) return answer;
   }
   return undefined;
 }
 
-/** Relays a query over TCP (two-byte length prefix, RFC 1035 4.2.2) to each upstream in turn. */
-export async function forwardTcp(query: Buffer, upstreams: readonly Upstream[]): Promise<Buffer | undefined> {
-  for (const u of upstreams) {
-    const answer = await new Promise<Buffer | undefined>((resolve) => {
-      const c = connect({ host: u.address, port: u.port });
-      let buf = Buffer.alloc(0);
-      const done = (b?: Buffer) => {
-        clearTimeout(timer);
-        c.destroy();
-        resolve(b);
-      };
-      const timer = setTimeout(() => done(), UPSTREAM_TIMEOUT_MS);
-      c.on('error', () => done());
-      c.on('connect', () => {
-        const len = Buffer.alloc(2);
-        len.writeUInt16BE(query.length);
-        c.write(Buffer.concat([len, query]));
-      });
-      c.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0))
-          done(buf.subarray(2, 2 + buf.readUInt16BE(0)));
-      });
-      c.on('end', () => done());
+/** Relays a query over UDP to each upstream in turn; the first answer with the query's ID wins. */
+export function forwardUdp(query: Buffer, upstreams: readonly Upstream[]): Promise<Buffer | undefined> {
+  return firstAnswer(upstreams, (u, done) => {
+    const s = createSocket(u.address.includes(':') ? 'udp6' : 'udp4');
+    s.on('error', () => done());
+    s.on('message', (m, rinfo) => {
+      // Only the server asked, answering this query's ID (RFC 5452 section 9.1).
+      if (rinfo.address === u.address && m.length >= 2 && m.readUInt16BE(0) === query.readUInt16BE(0))
+        done(m);
     });
-    if (answer) return answer;
-  }
-  return undefined;
+    s.send(query, u.port, u.address);
+    return () => s.close();
+  });
+}
+
+/** Relays a query over TCP (two-byte length prefix, RFC 1035 4.2.2) to each upstream in turn. */
+export function forwardTcp(query: Buffer, upstreams: readonly Upstream[]): Promise<Buffer | undefined> {
+  return firstAnswer(upstreams, (u, done) => {
+    const c = connect({ host: u.address, port: u.port });
+    let buf = Buffer.alloc(0);
+    c.on('error', () => done());
+    c.on('connect', () => {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(query.length);
+      c.write(Buffer.concat([len, query]));
+    });
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0))
+        done(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+    });
+    c.on('end', () => done());
+    return () => c.destroy();
+  });
 }
