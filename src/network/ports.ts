@@ -76,22 +76,28 @@ export function hostPortFree(m: PortMapping): Promise<boolean> {
 /**
  * The mappings with every hostPort 0 replaced by a free port, after checking explicit ones: a clash with
  * `inUse` (other endpoints' mappings) or a bound host socket fails with docker's "port is already allocated".
+ * `probe` tells whether the host has the port free (hostPortFree, a bind that is undone at once).
  */
 export async function resolvePortMappings(
   requested: readonly PortMapping[],
   inUse: readonly PortMapping[],
-  opts: { defaultHostIP?: string; range?: [number, number] } = {},
+  opts: {
+    defaultHostIP?: string;
+    range?: [number, number];
+    probe?: (m: PortMapping) => Promise<boolean>;
+  } = {},
 ): Promise<PortMapping[]> {
+  const probe = opts.probe ?? hostPortFree;
   const taken = [...inUse];
   const out: PortMapping[] = [];
   const [lo, hi] = opts.range ?? ephemeralRange();
   for (const raw of requested) {
     const m = normalizeMapping(raw, opts.defaultHostIP);
     if (m.hostPort !== 0) {
-      if (taken.some((t) => mappingsClash(t, m)) || !(await hostPortFree(m)))
+      if (taken.some((t) => mappingsClash(t, m)) || !(await probe(m)))
         throw new BerthError('AlreadyExists', `Bind for ${shown(m)} failed: port is already allocated`);
     } else {
-      m.hostPort = await freePort(m, taken, lo, hi);
+      m.hostPort = await freePort(m, taken, lo, hi, probe);
     }
     taken.push(m);
     out.push(m);
@@ -104,13 +110,14 @@ async function freePort(
   taken: readonly PortMapping[],
   lo: number,
   hi: number,
+  probe: (m: PortMapping) => Promise<boolean>,
 ): Promise<number> {
   const span = hi - lo + 1;
   const start = Math.floor(Math.random() * span);
   for (let i = 0; i < span; i++) {
     const port = lo + ((start + i) % span);
     const candidate = { ...m, hostPort: port };
-    if (!taken.some((t) => mappingsClash(t, candidate)) && (await hostPortFree(candidate))) return port;
+    if (!taken.some((t) => mappingsClash(t, candidate)) && (await probe(candidate))) return port;
   }
   throw new BerthError(
     'Unavailable',

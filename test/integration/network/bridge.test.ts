@@ -191,6 +191,40 @@ describe('bridge networks', { skip: skipUnlessRoot }, () => {
     );
   });
 
+  test('CHECK passes on a healthy attachment and names the plugin once the interface is gone', async () => {
+    await world.manager.check(ids.c2);
+    await inNetns(netns.c2!, 'ip', ['link', 'del', 'eth0']);
+    await assert.rejects(world.manager.check(ids.c2), {
+      name: 'CniPluginError',
+      message: new RegExp(`^cni plugin "bridge" CHECK \\(container "${ids.c2}", eth0\\): `),
+    });
+  });
+
+  test('an ip-range narrows dynamic addresses; prune removes only networks without endpoints', async () => {
+    const sub = testSubnet();
+    const ranged = await world.manager.createNetwork({
+      name: `netr-${ids.c1.slice(0, 6)}`,
+      subnet: sub.cidr,
+      ipRange: sub.cidr.replace(/\.0\/24$/, '.128/25'),
+      gateway: sub.host(254),
+    });
+    const unused = await world.manager.createNetwork({
+      name: `netu-${ids.c1.slice(0, 6)}`,
+      labels: { keep: 'no' },
+    });
+    world.watch();
+    const cr = containerId();
+    await world.manager.createSandbox(cr);
+    const ep = await world.manager.connect(cr, ranged.name, { name: 'ranged' });
+    assert.equal(ep.gateway, sub.host(254));
+    assert.ok(Number(ep.ipv4Address.split('.')[3]) >= 128, ep.ipv4Address);
+    const pruned = await world.manager.pruneNetworks();
+    assert.deepEqual(pruned, [unused.name]);
+    assert.throws(() => world.manager.getNetwork(unused.name), { code: 'NotFound' });
+    await world.manager.removeSandbox(cr);
+    await world.manager.removeNetwork(ranged.name);
+  });
+
   test('after every sandbox and network is removed, nothing of the test is left on the host', async () => {
     for (const c of Object.keys(netns)) await world.manager.removeSandbox(ids[c as keyof typeof ids]);
     for (const n of [netA, netB, netC]) await world.manager.removeNetwork(n.name);
