@@ -46,6 +46,7 @@ export function reserveEndpoint(
   req: ConnectRequest,
 ): Promise<ReservedEndpoint> {
   return ctx.locks.run('endpoints', async () => {
+    if (!ctx.store.get(net.id)) throw new BerthError('NotFound', `network ${net.name} not found`);
     const records = ctx.cache.listFor(containerId);
     if (records.some((r) => isEndpoint(r) && r.meta.networkId === net.id))
       throw new BerthError(

@@ -86,12 +86,17 @@ export class NetworkManager {
           await this.ctx.locks
             .run(`container:${rec.containerId}`, () => teardown(this.ctx, rec))
             .catch(() => undefined);
-      if (networkInUse(this.ctx, net.id))
-        throw new BerthError(
-          'FailedPrecondition',
-          `error while removing network: network ${net.name} id ${net.id} has active endpoints`,
-        );
-      await removeNetworkRecord(this.ctx, net);
+      // The check and the removal under the endpoints lock: a connect reserves its endpoint under it, so it
+      // either comes first (the network is in use) or finds the network gone (endpoint-plan.ts). Container
+      // locks are never taken inside it, so the order container → endpoints holds everywhere.
+      await this.ctx.locks.run('endpoints', async () => {
+        if (networkInUse(this.ctx, net.id))
+          throw new BerthError(
+            'FailedPrecondition',
+            `error while removing network: network ${net.name} id ${net.id} has active endpoints`,
+          );
+        await removeNetworkRecord(this.ctx, net);
+      });
     });
   }
 

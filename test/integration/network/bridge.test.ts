@@ -225,6 +225,34 @@ describe('bridge networks', { skip: skipUnlessRoot }, () => {
     await world.manager.removeNetwork(ranged.name);
   });
 
+  test('a connect racing a removal of its network: one of them wins, nothing is half made', async () => {
+    for (let round = 0; round < 3; round++) {
+      const racy = await world.manager.createNetwork({ name: `netz${round}-${ids.c1.slice(0, 6)}` });
+      world.watch();
+      const cz = containerId();
+      await world.manager.createSandbox(cz);
+      const [connected, removed] = await Promise.allSettled([
+        world.manager.connect(cz, racy.name, { name: 'z' }),
+        world.manager.removeNetwork(racy.name),
+      ]);
+      if (connected.status === 'fulfilled') {
+        assert.equal(removed.status, 'rejected');
+        assert.match((removed as PromiseRejectedResult).reason.message, /has active endpoints$/);
+        await world.manager.removeSandbox(cz);
+        await world.manager.removeNetwork(racy.name);
+      } else {
+        assert.equal(removed.status, 'fulfilled');
+        assert.equal((connected as PromiseRejectedResult).reason.code, 'NotFound');
+        assert.deepEqual(world.manager.endpoints(cz), []);
+        await world.manager.removeSandbox(cz);
+      }
+      assert.equal(
+        (await hostLinks()).some((l) => l.ifname === racy.bridge),
+        false,
+      );
+    }
+  });
+
   test('after every sandbox and network is removed, nothing of the test is left on the host', async () => {
     for (const c of Object.keys(netns)) await world.manager.removeSandbox(ids[c as keyof typeof ids]);
     for (const n of [netA, netB, netC]) await world.manager.removeNetwork(n.name);
