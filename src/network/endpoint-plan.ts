@@ -125,9 +125,16 @@ function checkEndpointRequest(ctx: NetworkContext, net: NetworkRecord, req: Conn
   if (used) throw new BerthError('AlreadyExists', `Address already in use: ${req.ipv4Address}`);
 }
 
-/** docker's DNSNames: container name, aliases, short ID, hostname — distinct, in that order. */
+/** The label docker-compose puts the service name in. */
+export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
+
+/**
+ * docker's DNSNames: container name, aliases, short ID, hostname — distinct, in that order; the compose
+ * service name (from its label) after the aliases, for clients that set the label but no alias.
+ */
 export function dnsNamesOf(containerId: string, req: ConnectRequest): string[] {
-  const names = [req.name, ...(req.aliases ?? []), containerId.slice(0, 12), req.hostname ?? ''];
+  const service = req.labels?.[COMPOSE_SERVICE_LABEL] ?? '';
+  const names = [req.name, ...(req.aliases ?? []), service, containerId.slice(0, 12), req.hostname ?? ''];
   return [...new Set(names.filter((n) => n !== ''))];
 }
 

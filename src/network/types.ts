@@ -93,8 +93,10 @@ export interface ConnectRequest {
   name: string;
   /** The container's hostname: also a DNS name (docker's DNSNames). */
   hostname?: string;
-  /** Network-scoped aliases (`--network-alias`, compose service names). */
+  /** Network-scoped aliases (`--network-alias`; compose passes its service name here too). */
   aliases?: string[];
+  /** The container's labels: `com.docker.compose.service` makes the service name a DNS name as well. */
+  labels?: Record<string, string>;
   /** A static address (`--ip`), only on networks with a user-configured subnet. */
   ipv4Address?: string;
   /** Ports to publish. */

@@ -1,7 +1,8 @@
 // Names between containers: two berth-runtime busybox containers on a user network, one serving HTTP,
 // the other fetching it by name (wget) and pinging it by alias; the server on the gateway answers names,
-// aliases, short IDs and PTRs over UDP and TCP, forwards the rest upstream, refuses other networks,
-// forgets names on disconnect, comes back after a restart; the default bridge has no DNS.
+// aliases, compose service names (from their label), short IDs and PTRs over UDP and TCP, forwards the
+// rest upstream, refuses other networks, forgets names on disconnect, comes back after a restart; the
+// default bridge has no DNS.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DnsService, type Endpoint, type NetworkRecord } from '../../../src/network/index.js';
@@ -42,7 +43,10 @@ describe('dns between containers', { skip: skipUnlessRoot }, () => {
       hostname: 'webhost',
       aliases: ['frontend', 'app'],
     });
-    eps.client = await world.manager.connect(ids.client, net.name, { name: 'client' });
+    eps.client = await world.manager.connect(ids.client, net.name, {
+      name: 'client',
+      labels: { 'com.docker.compose.service': 'clientsvc' },
+    });
     eps.other = await world.manager.connect(ids.other, other.name, { name: 'other' });
     eps.plain = await world.manager.connect(ids.plain, 'bridge', { name: 'plain' });
     world.watch();
@@ -93,6 +97,10 @@ describe('dns between containers', { skip: skipUnlessRoot }, () => {
         { rcode: RCODE_NOERROR, answers: [eps.web!.ipv4Address] },
         name,
       );
+    assert.deepEqual(await dnsAskInNetns(from, net.gateway, 'clientsvc'), {
+      rcode: RCODE_NOERROR,
+      answers: [eps.client!.ipv4Address],
+    });
     assert.deepEqual(await dnsAskInNetns(from, net.gateway, 'client', 'A', 'tcp'), {
       rcode: RCODE_NOERROR,
       answers: [eps.client!.ipv4Address],
