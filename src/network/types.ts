@@ -10,6 +10,9 @@
 //   await manager.removeNetwork('web')                     rules, DNS server, bridge and leases removed
 //   await manager.recover(liveIds)                         after a restart: tear down what dead containers left
 //
+// docker's other modes need no CNI: `--network none` is createSandbox alone (a namespace with only lo),
+// `--network container:<id>` joins sandboxPath(<id>), `--network host` makes no namespace at all.
+//
 // A *network* is a definition (NetworkRecord, persisted under the root dir). A *sandbox* is a container's
 // network namespace. An *attachment* (CNI's word: one (container ID, ifname) pair, SPEC.md section 3) joins
 // a sandbox to a network; Docker calls it an *endpoint* and so does the Endpoint this library returns.
