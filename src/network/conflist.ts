@@ -9,6 +9,10 @@
 //              route_localnet on the bridge and masquerades hairpin and localhost traffic). Left out on
 //              internal networks: nothing may be published from them.
 //
+// No `firewall` plugin: its per-container ACCEPT rules would sit in CNI-FORWARD at the top of FORWARD,
+// ahead of the isolation rules, and its chains are never removed; Berth's own chains (firewall/isolation.ts)
+// accept per bridge instead, after isolation has had its say.
+//
 // Pure: the manager stores the list with each attachment, so DEL runs with exactly what ADD ran.
 import { formatIPv4, networkOf, broadcastOf, parseCidr } from './ipam/ipv4.js';
 import type { NetworkConfList, PluginConf } from './cni/types.js';
