@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 # netavark), and procps for `berth-runtime ps`. g++ and python3: npm builds better-sqlite3 (the metadata
 # database) from source with node-gyp here. The registry tests run Debian's docker-registry (htpasswd from
 # apache2-utils, token certs from openssl) with skopeo (and umoci in bench/pull.ts) as peers, and zstd
-# layers go through the zstd binary.
+# layers go through the zstd binary. Networks use Debian's CNI plugins, iptables and util-linux's nsenter.
 PACKAGES=(gcc g++ python3 make libc6-dev busybox-static runc crun containerd podman conmon netavark iproute2
-  hyperfine docker.io procps docker-registry skopeo umoci zstd apache2-utils openssl)
+  hyperfine docker.io procps docker-registry skopeo umoci zstd apache2-utils openssl
+  containernetworking-plugins iptables util-linux)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

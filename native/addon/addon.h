@@ -35,7 +35,7 @@ int arg_bytes(napi_env env, napi_value v, const char *what, void **data, size_t 
 napi_value make_int(napi_env env, int64_t n);
 napi_value make_bigint(napi_env env, uint64_t n);
 
-/* The syscalls, one napi_callback each (fs.c, xattr.c, proc.c, fdpass.c, spawn.c, bpf.c). */
+/* The syscalls, one napi_callback each (fs.c, xattr.c, proc.c, fdpass.c, spawn.c, bpf.c, netns.c). */
 napi_value js_mount(napi_env env, napi_callback_info info);
 napi_value js_umount2(napi_env env, napi_callback_info info);
 napi_value js_mkfifo(napi_env env, napi_callback_info info);
@@ -60,6 +60,7 @@ napi_value js_bpf_prog_detach(napi_env env, napi_callback_info info);
 napi_value js_bpf_prog_query(napi_env env, napi_callback_info info);
 napi_value js_bpf_prog_get_fd_by_id(napi_env env, napi_callback_info info);
 napi_value js_eventfd(napi_env env, napi_callback_info info);
+napi_value js_netns_create(napi_env env, napi_callback_info info);
 
 static inline void cleanup_freep(void *p)
 {

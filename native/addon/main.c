@@ -40,6 +40,7 @@ static const struct {
   { "bpfProgQuery", js_bpf_prog_query },
   { "bpfProgGetFdById", js_bpf_prog_get_fd_by_id },
   { "eventfd", js_eventfd },
+  { "netnsCreate", js_netns_create },
 };
 
 #define C(x) { #x, (int64_t)(x) }

@@ -92,6 +92,11 @@ export interface Native {
   bpfProgGetFdById(id: number): number;
   /** eventfd(2) → fd (EFD_CLOEXEC always; flags may add EFD_NONBLOCK). Read 8 bytes for the counter. */
   eventfd(initval: number, flags: number): number;
+  /**
+   * A new network namespace bind-mounted on `path` (created, must not exist), made by unshare(CLONE_NEWNET)
+   * on the calling thread and setns back, as `ip netns add` does; remove it with umount2 + unlink.
+   */
+  netnsCreate(path: string): void;
 
   // mount(2) flags
   readonly MS_RDONLY: number;
