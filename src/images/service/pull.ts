@@ -281,7 +281,8 @@ class LayerEvents {
       case 'exists':
         return this.send(e.digest, stager.isPresent(e.digest) ? 'exists' : 'downloaded');
       case 'downloading':
-        return this.send(e.digest, 'downloading', e.done, e.total);
+        // dockerd's first "Downloading" already has bytes to show.
+        return e.done > 0 ? this.send(e.digest, 'downloading', e.done, e.total) : undefined;
       case 'retrying':
         return this.send(e.digest, 'retrying', e.done, e.total, e.message);
       case 'verifying':
