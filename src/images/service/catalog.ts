@@ -12,6 +12,7 @@ import {
   formatPlatform,
   hostPlatform,
   parseManifest,
+  parsePlatform,
   selectPlatform,
 } from '../registry/index.js';
 import {
@@ -26,6 +27,23 @@ import type { Descriptor, ImageConfigDoc, LocalImage } from './types.js';
 
 /** The label `tag` sets on the records it makes: when (docker's Metadata.LastTagTime). */
 export const TAGGED_LABEL = 'berth.io/tagged';
+/**
+ * The label of a record pulled for a platform asked for ("linux/arm64"): its index resolves to that
+ * platform's manifest rather than the host's, so the name means that image, as after docker's
+ * `pull --platform`.
+ */
+export const PLATFORM_LABEL = 'berth.io/platform';
+
+/** The platform a record's label asks for, if any. */
+export function recordPlatform(record: Pick<Image, 'labels'>): Platform | undefined {
+  const value = record.labels[PLATFORM_LABEL];
+  if (value === undefined) return undefined;
+  try {
+    return parsePlatform(value);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A target resolved to the manifest and config held locally. */
 export interface Resolved {
@@ -123,11 +141,21 @@ export class ImageCatalog {
     return resolved;
   }
 
+  /** What a record's target resolves to (for its platform label), or undefined when it cannot be. */
+  async resolveRecord(record: Pick<Image, 'target' | 'labels'>): Promise<Resolved | undefined> {
+    return this.resolve(record.target, recordPlatform(record)).catch(() => undefined);
+  }
+
+  /** The image ID a record names, or undefined when its content is gone. */
+  async idOf(record: Pick<Image, 'target' | 'labels'>): Promise<string | undefined> {
+    return (await this.resolveRecord(record))?.configDescriptor.digest;
+  }
+
   /** Every image, by ID; records whose content is gone are passed over. */
   async all(): Promise<LocalImage[]> {
     const byId = new Map<string, { resolved: Resolved; records: Image[] }>();
     for (const record of this.records()) {
-      const resolved = await this.resolve(record.target).catch(() => undefined);
+      const resolved = await this.resolveRecord(record);
       if (resolved === undefined) continue;
       const id = resolved.configDescriptor.digest;
       const entry = byId.get(id) ?? { resolved, records: [] };

@@ -89,7 +89,7 @@ export async function loadArchive(
       if (image.names.length === 0) {
         // Kept as dangling unless a name already points at it.
         if (!(await ctx.catalog.all()).some((i) => i.id === image.configDigest))
-          await setReference(ctx, danglingName(image.target.digest), image.target);
+          await setReference(ctx, danglingName(image.configDigest), image.target);
         say(`Loaded image ID: ${image.configDigest}`);
       }
       for (const name of image.names) {

@@ -3,7 +3,7 @@
 //
 //   tag        docker.io/library/busybox:latest                 (formatReference of a tagged reference)
 //   digest     docker.io/library/busybox@sha256:<index or manifest digest>   (docker's RepoDigests)
-//   dangling   moby-dangling@sha256:<target digest>             (an image nothing names; moby's own form)
+//   dangling   moby-dangling@sha256:<image ID>                  (an image nothing names; moby's form)
 //
 // A name the user types is either an image ID ("sha256:<64 hex>", or 64 hex), a reference ("busybox",
 // "reg:5000/a/b:t", "x@sha256:..."), or a prefix of an ID ("3f57d9401f8d"); references are tried first.
@@ -20,9 +20,9 @@ import {
 /** The name prefix of records that keep a dangling image alive. */
 export const DANGLING_PREFIX = 'moby-dangling@';
 
-/** The record name of a dangling image with target `digest`. */
-export function danglingName(digest: string): string {
-  return `${DANGLING_PREFIX}${digest}`;
+/** The record name that keeps the dangling image `id` (its config digest). */
+export function danglingName(id: string): string {
+  return `${DANGLING_PREFIX}${id}`;
 }
 
 /** Whether a record name is a dangling image's. */

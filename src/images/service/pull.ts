@@ -8,9 +8,10 @@
 //      ContentSink, the config read back tells which layers are unpacked already
 //   4. layers committed bottom up under their chain IDs; the name (and "repo@digest") set; lease deleted
 //
-// A failed pull removes its staging snapshots and keeps its lease until it expires, so that the layers it
-// stored are not collected before a retry can reuse them; a crashed one leaves the same, and the service
-// removes the staging snapshots when it starts again.
+// A failed pull removes its staging snapshots and keeps its lease, so that the layers it stored are not
+// collected before a retry can reuse them; a crashed one leaves the same, and the service removes the
+// staging snapshots when it starts again. The next pull of the name that succeeds deletes such leases
+// (otherwise they expire after a day).
 import { BerthError, wrap } from '../../base/errors.js';
 import type { Stores } from '../../metadata/index.js';
 import {
@@ -27,13 +28,14 @@ import {
   type ProgressEvent,
   type PullResult,
   type RegistryClient,
+  formatPlatform,
   getManifest,
   hostPlatform,
   parseManifest,
   pull,
   selectPlatform,
 } from '../registry/index.js';
-import type { ImageCatalog } from './catalog.js';
+import { type ImageCatalog, PLATFORM_LABEL } from './catalog.js';
 import { ContentSink } from './content-sink.js';
 import { type LayerEvent, LayerStager } from './layer-stager.js';
 import { recordName } from './names.js';
@@ -44,6 +46,9 @@ import type { Descriptor } from './types.js';
 export const PULL_LEASE_TTL_MS = 24 * 60 * 60 * 1000;
 /** The label naming the reference a lease pulls. */
 export const PULL_LABEL = 'berth.io/pull';
+
+/** The leases of pulls running in this process (the others are left by pulls that failed or crashed). */
+const running = new Set<string>();
 
 /** What a pull reports as it goes, per layer by blob digest (docker's progress lines are made from it). */
 export type PullEvent =
@@ -111,7 +116,13 @@ export async function pullImage(
   const name = recordName(reference);
   const emit = opts.onEvent ?? (() => undefined);
   const existing = ctx.stores.images(ctx.ns).list({ name })[0];
-  if (existing?.target.digest === remote.top.digest) {
+  const platformLabel = {
+    [PLATFORM_LABEL]: opts.platform === undefined ? undefined : formatPlatform(opts.platform),
+  };
+  if (
+    existing?.target.digest === remote.top.digest &&
+    existing.labels[PLATFORM_LABEL] === platformLabel[PLATFORM_LABEL]
+  ) {
     const id = await completeImageId(ctx, existing.target, opts.platform);
     if (id !== undefined) {
       emit({ kind: 'start', reference });
@@ -160,14 +171,19 @@ export async function pullImage(
     );
     await stager.commitChain(result.layers);
     ctx.catalog.invalidate();
-    await setReference(ctx, name, remote.top);
+    await setReference(ctx, name, remote.top, platformLabel);
     if (reference.digest === undefined)
-      await setReference(ctx, `${repositoryName(reference)}@${remote.top.digest}`, remote.top);
-    leases.delete(lease.id);
+      await setReference(ctx, `${repositoryName(reference)}@${remote.top.digest}`, remote.top, platformLabel);
+    // The image holds what this pull (and earlier failed or crashed pulls of the name) fetched now.
+    for (const l of leases.list())
+      if (l.id === lease.id || (l.labels[PULL_LABEL] === formatReference(reference) && !running.has(l.id)))
+        leases.delete(l.id);
     return { reference, digest: remote.top.digest, id: configDigest, upToDate: false };
   } catch (err) {
     await stager.discard().catch(() => undefined);
     throw pullError(err, reference);
+  } finally {
+    running.delete(lease.id);
   }
 }
 

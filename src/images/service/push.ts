@@ -64,7 +64,7 @@ export async function pushImage(
   const source = new ContentSink(ctx.stores, ctx.ns);
   onEvent({ kind: 'start', repository: familiarName(parsed) });
   for (const { record, ref } of records) {
-    const resolved = await ctx.catalog.resolve(record.target);
+    const resolved = await ctx.catalog.resolveRecord(record);
     if (resolved === undefined)
       throw new BerthError('NotFound', `image "${record.name}": its content is missing from the store`);
     const top = (await isComplete(ctx, record.target)) ? record.target : resolved.manifestDescriptor;

@@ -3,7 +3,7 @@
 // and an image that gets a name is no longer dangling. Names are records (metadata images table).
 import { BerthError } from '../../base/errors.js';
 import type { Image, Stores } from '../../metadata/index.js';
-import type { ImageCatalog } from './catalog.js';
+import { type ImageCatalog, PLATFORM_LABEL } from './catalog.js';
 import { danglingName, isDanglingName } from './names.js';
 import type { Descriptor } from './types.js';
 
@@ -20,53 +20,57 @@ export interface SetResult {
   replaced?: string;
 }
 
-/** Points record `name` at `target` (creating it); see the file comment. */
+/** Points record `name` at `target` (creating it); see the file comment. A label set to undefined is removed. */
 export async function setReference(
   ctx: ReferenceContext,
   name: string,
   target: Descriptor,
-  labels: Record<string, string> = {},
+  labels: Record<string, string | undefined> = {},
 ): Promise<SetResult> {
   const images = ctx.stores.images(ctx.ns);
   const existing = find(images.list({ name }), name);
-  const newId = (await ctx.catalog.resolve(target))?.configDescriptor.digest;
+  const set = Object.fromEntries(
+    Object.entries(labels).filter((e): e is [string, string] => e[1] !== undefined),
+  );
+  const newId = await ctx.catalog.idOf({ target, labels: set });
   let replaced: string | undefined;
   if (existing === undefined) {
     try {
-      images.create({ name, target, labels });
+      images.create({ name, target, labels: set });
     } catch (err) {
       // Made by a concurrent operation a moment ago: move it instead.
       if (!(err instanceof BerthError && err.code === 'AlreadyExists')) throw err;
-      images.update({ name, target, labels: { ...labels } }, ['target', ...labelPaths(labels)]);
+      images.update({ name, target, labels: set }, ['target', ...labelPaths(labels)]);
     }
   } else {
-    const oldId = (await ctx.catalog.resolve(existing.target).catch(() => undefined))?.configDescriptor
-      .digest;
-    images.update({ name, target, labels }, ['target', ...labelPaths(labels)]);
+    const oldId = await ctx.catalog.idOf(existing);
+    // labels.<key> paths missing from `set` remove those labels (metadata's update).
+    images.update({ name, target, labels: set }, ['target', ...labelPaths(labels)]);
     if (oldId !== undefined && oldId !== newId) {
       replaced = oldId;
-      await keepIfUnnamed(ctx, oldId, existing.target);
+      await keepIfUnnamed(ctx, oldId, existing);
     }
   }
   if (newId !== undefined && !isDanglingName(name)) await dropDangling(ctx, newId);
   return replaced === undefined ? {} : { replaced };
 }
 
-/** Removes record `name`; the image stays as dangling when `keep` and nothing else names it. */
-export async function removeReference(ctx: ReferenceContext, record: Image, keep: boolean): Promise<void> {
-  const id = (await ctx.catalog.resolve(record.target).catch(() => undefined))?.configDescriptor.digest;
-  ctx.stores.images(ctx.ns).delete(record.name);
-  if (keep && id !== undefined) await keepIfUnnamed(ctx, id, record.target);
-}
-
-/** Gives image `id` a dangling record for `target` when no record names it any more. */
-async function keepIfUnnamed(ctx: ReferenceContext, id: string, target: Descriptor): Promise<void> {
+/** Gives image `id` a dangling record like `record` (target and platform) when no record names it any more. */
+export async function keepIfUnnamed(
+  ctx: ReferenceContext,
+  id: string,
+  record: Pick<Image, 'target' | 'labels'>,
+): Promise<void> {
   for (const r of ctx.catalog.records()) {
-    const rid = (await ctx.catalog.resolve(r.target).catch(() => undefined))?.configDescriptor.digest;
-    if (rid === id) return;
+    if ((await ctx.catalog.idOf(r)) === id) return;
   }
+  const platform = record.labels[PLATFORM_LABEL];
   try {
-    ctx.stores.images(ctx.ns).create({ name: danglingName(target.digest), target });
+    ctx.stores.images(ctx.ns).create({
+      name: danglingName(id),
+      target: record.target,
+      labels: platform === undefined ? {} : { [PLATFORM_LABEL]: platform },
+    });
   } catch (err) {
     if (!(err instanceof BerthError && err.code === 'AlreadyExists')) throw err;
   }
@@ -76,8 +80,7 @@ async function keepIfUnnamed(ctx: ReferenceContext, id: string, target: Descript
 async function dropDangling(ctx: ReferenceContext, id: string): Promise<void> {
   for (const r of ctx.catalog.records()) {
     if (!isDanglingName(r.name)) continue;
-    const rid = (await ctx.catalog.resolve(r.target).catch(() => undefined))?.configDescriptor.digest;
-    if (rid === id) ctx.stores.images(ctx.ns).delete(r.name);
+    if ((await ctx.catalog.idOf(r)) === id) ctx.stores.images(ctx.ns).delete(r.name);
   }
 }
 
@@ -85,6 +88,6 @@ function find(list: Image[], name: string): Image | undefined {
   return list.find((i) => i.name === name);
 }
 
-function labelPaths(labels: Record<string, string>): string[] {
+function labelPaths(labels: Record<string, string | undefined>): string[] {
   return Object.keys(labels).map((k) => `labels.${k}`);
 }

@@ -14,7 +14,8 @@ import { BerthError } from '../../base/errors.js';
 import type { Container, Image, Stores } from '../../metadata/index.js';
 import { type Reference, familiarString, repositoryName } from '../reference/index.js';
 import type { Found, ImageCatalog } from './catalog.js';
-import { danglingName, isDanglingName, referenceOfName, shortId } from './names.js';
+import { isDanglingName, referenceOfName, shortId } from './names.js';
+import { keepIfUnnamed } from './references.js';
 import type { LocalImage } from './types.js';
 
 /** One line of docker's delete response. */
@@ -101,7 +102,7 @@ export async function removeImage(
   if (blocked) {
     // After its last name went, an image a container uses stays, as docker keeps it: dangling.
     if (removedLastName && users.length > 0) {
-      keepDangling(ctx, image);
+      await keepDangling(ctx, image);
       return items;
     }
     throw blocked;
@@ -128,11 +129,8 @@ export async function collectLayers(ctx: RemoveContext, gone: LocalImage[]): Pro
   return items;
 }
 
-function keepDangling(ctx: RemoveContext, image: LocalImage): void {
-  const images = ctx.stores.images(ctx.ns);
-  if (image.records.some((r) => images.list({ name: r.name }).length > 0)) return;
-  const name = danglingName(image.target.digest);
-  if (images.list({ name }).length === 0) images.create({ name, target: image.target });
+function keepDangling(ctx: RemoveContext, image: LocalImage): Promise<void> {
+  return keepIfUnnamed(ctx, image.id, image.records[0] ?? { target: image.target, labels: {} });
 }
 
 /** The records that are names (tags and digest references), not dangling markers. */

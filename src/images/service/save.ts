@@ -14,7 +14,7 @@
 // of which only one platform was pulled cannot be saved whole: its platform manifest is saved instead.
 import { Readable } from 'node:stream';
 import { BerthError } from '../../base/errors.js';
-import type { Stores } from '../../metadata/index.js';
+import type { Image, Stores } from '../../metadata/index.js';
 import { writeTar, type TarMember } from '../archive/index.js';
 import {
   type Reference,
@@ -48,8 +48,9 @@ export interface SaveContext {
 export async function planSave(ctx: SaveContext, names: string[]): Promise<SaveItem[]> {
   if (names.length === 0) throw new BerthError('InvalidArgument', 'no images to save: name at least one');
   const items = new Map<string, SaveItem>();
-  const add = async (target: Descriptor, name?: Reference): Promise<void> => {
-    const resolved = await ctx.catalog.resolve(target);
+  const add = async (record: Pick<Image, 'target' | 'labels'>, name?: Reference): Promise<void> => {
+    const target = record.target;
+    const resolved = await ctx.catalog.resolveRecord(record);
     if (resolved === undefined)
       throw new BerthError('NotFound', `image "${target.digest}": its content is missing from the store`);
     const whole = await isWhole(ctx, target);
@@ -80,13 +81,13 @@ export async function planSave(ctx: SaveContext, names: string[]): Promise<SaveI
           (x) => x.ref?.tag !== undefined && x.ref.digest === undefined && repositoryName(x.ref) === repo,
         );
       if (tagged.length > 0) {
-        for (const { r, ref } of tagged) await add(r.target, ref);
+        for (const { r, ref } of tagged) await add(r, ref);
         continue;
       }
     }
     const found = await ctx.catalog.find(input);
     const ref = found.record === undefined ? undefined : referenceOfName(found.record.name);
-    await add(found.record?.target ?? found.image.target, ref?.tag !== undefined ? ref : undefined);
+    await add(found.record ?? found.image.records[0]!, ref?.tag !== undefined ? ref : undefined);
   }
   return [...items.values()];
 }

@@ -10,7 +10,7 @@
 //              ("docker.io/library/busybox@sha256:<manifest or index digest>", docker's RepoDigests) —
 //              and whose target is the top-level descriptor pulled or loaded (an index or a manifest).
 //   dangling   an image no tag or digest names any more (docker's "<none>:<none>"), kept alive by a
-//              record named "moby-dangling@<target digest>" (moby's containerd store does the same).
+//              record named "moby-dangling@<image ID>" (moby's containerd store keeps such records too).
 //   layers     each layer is a committed snapshot named by its chain ID (image-spec config.md "Layer
 //              ChainID"), shared by every image that has it; the collector keeps what records reach.
 //
