@@ -251,8 +251,8 @@ async function dockerEntry(
     throw new BerthError('InvalidArgument', `${what}: needs "Config" and "Layers"`);
   const configBytes = await member(sink, a, e.Config, what);
   const config = await writeBlob(sink.content, `load-config-${randomBytes(4).toString('hex')}`, configBytes);
-  const names = (e.RepoTags ?? []).filter((t): t is string => typeof t === 'string');
-  for (const t of names) parseNormalized(t); // a bad name fails the load before anything is named
+  // Full names (a bad one fails the load before anything is named), so that both lists merge.
+  const names = (e.RepoTags ?? []).filter((t): t is string => typeof t === 'string').map(fullName);
   const fromIndex = oci.get(config.digest);
   if (fromIndex !== undefined)
     return {
@@ -340,6 +340,11 @@ async function layersWithDiffIds(
       `config "${manifest.config.digest}": ${Array.isArray(diffIds) ? diffIds.length : 0} diff IDs for ${manifest.layers.length} layers`,
     );
   return manifest.layers.map((descriptor, i) => ({ descriptor, diffId: String(diffIds[i]) }));
+}
+
+/** A name as its record is named ("busybox:latest" → "docker.io/library/busybox:latest"). */
+function fullName(name: string): string {
+  return recordName(parseNormalized(name));
 }
 
 /** An OCI ref.name annotation that is a whole reference (a bare tag names nothing by itself). */
