@@ -3,7 +3,8 @@
 //   per layer (short diff ID): Preparing | Pushing (progress) | Pushed | Layer already exists | Mounted from …
 //   {"status":"latest: digest: sha256:... size: 528"}  {"aux":{"Tag":"latest","Digest":"sha256:...","Size":528}}
 // And POST /auth (SystemAuth): the credentials are checked against the registry, 200 "Login Succeeded" or
-// 401 with the registry's reason.
+// 401 with the registry's reason. And GET /distribution/{name}/json (DistributionInspect): the registry's
+// descriptor and platforms for a reference, with the request's X-Registry-Auth.
 import { BerthError, messageOf } from '../base/errors.js';
 import { type ImageService, type PushEvent, shortId } from '../images/service/index.js';
 import type { ApiContext } from './context.js';
@@ -40,7 +41,7 @@ function authHost(serveraddress: string | undefined): string {
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
 }
 
-/** Adds the push and auth routes. */
+/** Adds the push, auth and distribution routes (those that talk to a registry for the client). */
 export function registerImagePush(router: Router, images: ImageService): void {
   router.add('POST', '/images/{name*}/push', async (ctx: ApiContext) => {
     const credential = registryAuth(ctx.req);
@@ -70,5 +71,9 @@ export function registerImagePush(router: Router, images: ImageService): void {
       throw err;
     }
     ctx.json(200, { Status: 'Login Succeeded', IdentityToken: '' });
+  });
+  router.add('GET', '/distribution/{name*}/json', async (ctx) => {
+    const credential = registryAuth(ctx.req);
+    ctx.json(200, await images.inspectRemote(ctx.params.name!, credential));
   });
 }

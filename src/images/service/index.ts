@@ -5,6 +5,7 @@ export type { DeleteItem } from './remove.js';
 export type { HistoryItem } from './history.js';
 export type { PullEvent, PullOptions, PullOutcome } from './pull.js';
 export type { PushEvent } from './push.js';
+export type { DistributionInfo } from './distribution.js';
 export type { PruneReport } from './prune.js';
 export {
   LIST_FILTERS,

@@ -7,6 +7,7 @@ import { BerthError } from '../../base/errors.js';
 import type { Mount } from '../../snapshots/index.js';
 import { DOCKER_NAMESPACE, type Stores } from '../../metadata/index.js';
 import { parseNormalized } from '../reference/index.js';
+import { type DistributionInfo, inspectDistribution } from './distribution.js';
 import { type Credential, type Platform, type RegistryClient, verifyLogin } from '../registry/index.js';
 import { type Found, ImageCatalog, TAGGED_LABEL } from './catalog.js';
 import { type HistoryItem, imageHistory } from './history.js';
@@ -119,6 +120,12 @@ export class ImageService {
     } finally {
       await this.refreshCount();
     }
+  }
+
+  /** What the registry holds for a reference (GET /distribution/{name}/json); stores nothing. */
+  async inspectRemote(input: string, credential?: Credential): Promise<DistributionInfo> {
+    const reference = parseNormalized(input);
+    return inspectDistribution(this.registry(reference.domain, credential), reference);
   }
 
   /** Pushes tag `tag` of repository `name` (all its tags when empty); see push.ts. */

@@ -27,6 +27,7 @@ describe('registry faults, through berthd', { skip: skipUnlessRoot }, () => {
   let amd64: BuiltImage;
   let arm64: BuiltImage;
   let big: BuiltImage;
+  let indexDesc: { mediaType: string; digest: string; size: number };
   const layout = (): string => join(work, 'layout');
 
   before(async () => {
@@ -42,6 +43,7 @@ describe('registry faults, through berthd', { skip: skipUnlessRoot }, () => {
       variant: 'v8',
     });
     const index = writeIndex(layout(), [amd64.manifest, arm64.manifest]);
+    indexDesc = { mediaType: index.mediaType, digest: index.digest, size: index.size };
     await pushLayout(`${reg.host}/multi/img:1`, layout(), index);
     big = writeImage(layout(), [
       { compression: 'gzip', entries: [randomFile('c/big', 3_000_000, 4)] },
@@ -83,6 +85,32 @@ describe('registry faults, through berthd', { skip: skipUnlessRoot }, () => {
       unknown.stderr,
       /no manifest for platform "linux\/s390x" \(index has "linux\/amd64", "linux\/arm64\/v8"\)/,
     );
+  });
+
+  test("GET /distribution/{name}/json: the index and its platforms, a manifest and its config's; nothing stored", async () => {
+    const before = (await d.docker(['images', '-q', '--no-trunc'])).stdout;
+    const multi = await d.api('GET', `/distribution/${reg.host}/multi/img:1/json`);
+    assert.equal(multi.status, 200, multi.text);
+    assert.deepEqual(multi.body, {
+      Descriptor: indexDesc,
+      Platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
+    });
+    const one = await d.api('GET', `/distribution/${reg.host}/big/img:1/json`);
+    assert.equal(one.status, 200, one.text);
+    assert.deepEqual(one.body, {
+      Descriptor: { mediaType: big.manifest.mediaType, digest: big.manifest.digest, size: big.manifest.size },
+      Platforms: [{ os: 'linux', architecture: 'amd64' }],
+    });
+    const missing = await d.api('GET', `/distribution/${reg.host}/multi/img:nope/json`);
+    assert.equal(missing.status, 404, missing.text);
+    assert.match(String((missing.body as { message: string }).message), /manifest.*img:nope/);
+    const bad = await d.api('GET', '/distribution/BusyBox/json');
+    assert.equal(bad.status, 400, bad.text);
+    assert.match(String((bad.body as { message: string }).message), /BusyBox.*lowercase|lowercase.*BusyBox/);
+    assert.equal((await d.docker(['images', '-q', '--no-trunc'])).stdout, before, 'nothing was stored');
   });
 
   test('a blob cut mid-way is resumed with a Range request within the same pull', async () => {
