@@ -1,8 +1,9 @@
 // Making a shim: its directory and record, the container's preparation on the built-in path, and the
 // shim's start-up report. Containers (`create`) and processes added to running ones (`exec`) alike.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, messageOf, wrap } from '../../base/errors.js';
+import { native } from '../../base/native.js';
 import type { Process } from '../../oci/runtime-spec.js';
 import {
   buildExecPlan,
@@ -30,6 +31,11 @@ export interface ExecOptions {
   stdin?: boolean;
   stdinOnce?: boolean;
   log?: LogOptions;
+  /**
+   * Built-in path only: the process waits on the exec's own exec.fifo until `start` (as a container
+   * does), so that an attacher connected in between misses none of its output (docker exec).
+   */
+  hold?: boolean;
 }
 
 /** Makes the shim directory; fails if the key is taken. */
@@ -177,10 +183,31 @@ export async function execShim(
         consoleSocket: o.process.terminal === true ? join(dir, FILES.console) : undefined,
         preserveFds: 0,
       });
+      if (o.hold) {
+        // FIFO_DIR with the parent-side steps, FIFO_WAIT just before EXEC: build.ts's places for them.
+        steps.splice(
+          steps.findIndex((s) => s.op === 'PROCESS' || s.op === 'CONSOLE_SOCKET'),
+          0,
+          {
+            op: 'FIFO_DIR',
+            path: dir,
+          },
+        );
+        steps.splice(
+          steps.findIndex((s) => s.op === 'EXEC'),
+          0,
+          { op: 'FIFO_WAIT' },
+        );
+        const fifo = join(dir, FILES.fifo);
+        native().mkfifo(fifo, 0o622);
+        chmodSync(fifo, 0o622); // the process opens it after dropping to its user (runc's mode)
+        rec.started = false;
+        rec.held = true;
+      }
       writeFileSync(join(dir, FILES.plan), encodePlan(steps), { mode: 0o600 });
       await runShim(ctx, dir, rec, { init: ctx.init, plan: join(dir, FILES.plan) });
     }
-    return { id: key, status: 'running', record: rec };
+    return { id: key, status: rec.held ? 'created' : 'running', record: rec };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw wrap(err, what);
