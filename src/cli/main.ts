@@ -6,6 +6,7 @@ import { writeErr, writeOut } from '../base/stdio.js';
 import { VERSION } from '../runtime/version.js';
 import { Client, DaemonError, DEFAULT_HOST } from './client.js';
 import type { CliContext, Command } from './command.js';
+import { CONTAINER_COMMANDS, containerSubcommand } from './commands/container.js';
 
 const GLOBAL_FLAGS: Flag[] = [
   { name: 'host', short: 'H', kind: 'string', usage: 'Daemon socket to connect to (default $BERTH_HOST)' },
@@ -19,11 +20,31 @@ const GLOBAL_FLAGS: Flag[] = [
 const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./commands/info.js')).info,
   version: async () => (await import('./commands/version.js')).version,
+  ...CONTAINER_COMMANDS,
 };
 
 const SUMMARIES: Record<string, string> = {
+  attach: 'Attach local standard input, output, and error streams to a running container',
+  container: 'Manage containers',
+  create: 'Create a new container',
+  events: 'Get real time events from the server',
+  exec: 'Execute a command in a running container',
   info: 'Display system-wide information',
+  inspect: 'Return low-level information on Berth objects',
+  kill: 'Kill one or more running containers',
+  logs: 'Fetch the logs of a container',
+  pause: 'Pause all processes within one or more containers',
+  ps: 'List containers',
+  rename: 'Rename a container',
+  restart: 'Restart one or more containers',
+  rm: 'Remove one or more containers',
+  run: 'Create and run a new container from an image',
+  start: 'Start one or more stopped containers',
+  stop: 'Stop one or more running containers',
+  top: 'Display the running processes of a container',
+  unpause: 'Unpause all processes within one or more containers',
   version: 'Show the Berth version information',
+  wait: 'Block until one or more containers stop, then print their exit codes',
 };
 
 function usage(): string {
@@ -64,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       writeOut(`Berth version ${VERSION}\n`);
       return 0;
     }
-    const [name, ...rest] = global.args;
+    const [name, ...rest] = containerSubcommand(global.args);
     if (!name || global.values.help) {
       writeOut(usage());
       return 0;

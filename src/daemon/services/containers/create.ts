@@ -60,7 +60,9 @@ function checkHostConfig(host: HostConfig): string[] {
       `failed to create container: logging driver "${logType}" is not supported by berthd (json-file, local, none)`,
     );
   const mode = host.NetworkMode ?? '';
-  if (mode === '' || mode === 'default' || mode === 'bridge')
+  // The default ('' or 'default') is quietly a private network namespace until the network library
+  // lands (issue 7); only an explicit bridge is told so.
+  if (mode === 'bridge')
     warnings.push(
       'bridge networking is not available yet in berthd: the container gets its own network namespace with no interfaces but loopback (as --network none)',
     );

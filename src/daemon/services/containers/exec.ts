@@ -107,7 +107,7 @@ export class Execs {
     const st = await this.ctx.shims.exec(data.shimKey, execKey, {
       process,
       stdin: e.config.AttachStdin === true,
-      stdinOnce: true,
+      stdinOnce: e.config.AttachStdin === true,
       hold: opts.hold && data.shimRuntime.kind === 'builtin',
     });
     e.shimKey = st.id;
