@@ -140,5 +140,5 @@ export const wait = bulk(
   'wait',
   'Block until one or more containers stop, then print their exit codes',
   [],
-  async (cli, _v, ref) => String(await await openWait(cli.client, e(ref), 'not-running')),
+  async (cli, _v, ref) => String(await (await openWait(cli.client, e(ref), 'not-running')).status),
 );

@@ -66,7 +66,7 @@ function checkHostConfig(host: HostConfig): string[] {
     warnings.push(
       'bridge networking is not available yet in berthd: the container gets its own network namespace with no interfaces but loopback (as --network none)',
     );
-  else if (mode !== 'none' && mode !== 'host' && !mode.startsWith('container:'))
+  else if (!['', 'default', 'none', 'host'].includes(mode) && !mode.startsWith('container:'))
     throw new BerthError('NotFound', `network ${mode} not found`);
   if (host.PortBindings && Object.keys(host.PortBindings).length && mode !== 'host')
     warnings.push('published ports are not available yet in berthd: they are recorded but not bound');

@@ -98,7 +98,14 @@ export async function startLocked(ctx: ServiceContext, id: string, byPolicy: boo
     }
   } catch (err) {
     const message = messageOf(err);
-    ctx.save(id, { exitCode: startFailureCode(message), error: message }, { startError: message });
+    const failed = ctx.save(
+      id,
+      { exitCode: startFailureCode(message), error: message },
+      { startError: message },
+    );
+    // dockerd removes an AutoRemove container whose start failed; `run --rm` waits for that removal.
+    if ((failed.hostConfig as { AutoRemove?: boolean }).AutoRemove)
+      setImmediate(() => void ctx.actions.autoRemove(id).catch(() => undefined));
     throw wrap(err, 'failed to create task for container');
   }
   const state = await ctx.shims.state(key);

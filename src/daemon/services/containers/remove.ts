@@ -86,6 +86,6 @@ export async function removeContainer(
     ctx.records.delete(id);
     ctx.backoff.delete(id);
     ctx.emit(cur, 'destroy');
-    ctx.changes.emit('removed', id);
+    ctx.changes.emit('removed', id, cur.exitCode ?? 0);
   });
 }

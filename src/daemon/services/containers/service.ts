@@ -215,8 +215,10 @@ export class ContainerService {
         if (condition !== 'next-exit' && now?.state === 'restarting') return;
         done();
       };
-      const onRemoved = (id: string): void => {
-        if (id === c.id) done();
+      const onRemoved = (id: string, exitCode: number): void => {
+        if (id !== c.id) return;
+        code = exitCode;
+        done();
       };
       const done = (): void => {
         this.ctx.changes.off('exit', onExit);
