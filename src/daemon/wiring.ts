@@ -2,8 +2,9 @@
 // is explicit; no side-effect imports). Each later slice adds its services here.
 import { join } from 'node:path';
 import type { Logger } from '../base/log.js';
+import { registerArchive } from '../dockerapi/archive.js';
 import { registerContainers } from '../dockerapi/containers.js';
-import { registerContainerStreams } from '../dockerapi/containers-streams.js';
+import { registerContainerStreams, registerStats } from '../dockerapi/containers-streams.js';
 import { registerEvents } from '../dockerapi/events.js';
 import { registerExec } from '../dockerapi/exec.js';
 import { Router } from '../dockerapi/router.js';
@@ -50,6 +51,8 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
   if (adopted) instance.log.info('containers re-adopted', { running: adopted });
   registerContainers(router, containers);
   registerContainerStreams(router, containers);
+  registerStats(router, containers);
+  registerArchive(router, containers);
   registerExec(router, containers);
   registerEvents(router, events);
   registerSystem(router, {

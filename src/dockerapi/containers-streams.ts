@@ -116,3 +116,40 @@ export function registerContainerStreams(router: Router, service: ContainerServi
     pipeAttach(socket, conn, { tty, stdin: want.stdin, detachKeys });
   });
 }
+
+/** Adds GET /containers/{id}/stats: one sample (`stream=false`, with a previous one a second before unless `one-shot`), or one a second. */
+export function registerStats(router: Router, service: ContainerService): void {
+  router.add('GET', '/containers/{id}/stats', async (ctx) => {
+    const c = service.find(ctx.params.id!);
+    const stream = ctx.query.get('stream') === null ? true : ctx.bool('stream');
+    const oneShot = ctx.bool('one-shot');
+    if (oneShot && stream)
+      throw new BerthError('InvalidArgument', 'cannot have stream=true and one-shot=true');
+    let previous = await service.stats(c.id);
+    if (!stream) {
+      if (!oneShot && ['running', 'paused'].includes(service.find(c.id).state)) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const now = await service.stats(c.id);
+        return ctx.json(200, service.statsResponse(c.id, now, previous));
+      }
+      return ctx.json(200, service.statsResponse(c.id, previous, undefined));
+    }
+    const write = ctx.startJsonStream();
+    write(service.statsResponse(c.id, previous, undefined));
+    let open = true;
+    ctx.res.once('close', () => (open = false));
+    while (open) {
+      await new Promise((r) => setTimeout(r, 1000));
+      let cur;
+      try {
+        cur = service.find(c.id);
+      } catch {
+        break; // removed
+      }
+      const now = await service.stats(cur.id);
+      write(service.statsResponse(cur.id, now, previous));
+      previous = now;
+    }
+    if (!ctx.res.writableEnded) ctx.res.end();
+  });
+}

@@ -23,6 +23,9 @@ export const CONTAINER_COMMANDS: Record<string, () => Promise<Command>> = {
   top: async () => (await import('./container-misc.js')).top,
   port: async () => (await import('./container-misc.js')).port,
   events: async () => (await import('./events.js')).events,
+  stats: async () => (await import('./stats.js')).stats,
+  cp: async () => (await import('./cp.js')).cp,
+  export: async () => (await import('./cp.js')).exportCommand,
   'container prune': async () => (await import('./container-misc.js')).prune,
 };
 

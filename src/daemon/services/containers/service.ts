@@ -3,6 +3,7 @@
 // exec.ts; this class ties them together and holds the small operations (rename, update, wait, top,
 // prune, resize, attach).
 import { execFile } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { ContainerCreateRequest, HostConfig, Resources } from '../../../../api/docker/container.js';
 import { BerthError } from '../../../base/errors.js';
@@ -33,6 +34,8 @@ import { recoverContainers } from './recover.js';
 import { removeContainer, type RemoveOptions } from './remove.js';
 import { containerResources } from './resources.js';
 import { check } from './states.js';
+import { archivePath, exportRootfs, extractInto, pathStat, statPath } from './archive.js';
+import { sampleStats, statsResponse, type StatsSample } from './stats.js';
 import type { VolumeSource } from './volumes.js';
 
 const run = promisify(execFile);
@@ -328,6 +331,38 @@ export class ContainerService {
     }
     this.ctx.emit(c, 'attach');
     return { container: c, connection: this.ctx.shims.attach(this.ctx.data(c).shimKey, want) };
+  }
+
+  /** One stats sample of a container (stats.ts). */
+  stats(ref: string): Promise<StatsSample> {
+    return sampleStats(this.ctx, this.ctx.find(ref));
+  }
+
+  /** The API object of a sample and the one before it. */
+  statsResponse(ref: string, now: StatsSample, previous: StatsSample | undefined): Record<string, unknown> {
+    return statsResponse(this.ctx.find(ref), now, previous);
+  }
+
+  /** HEAD /containers/{id}/archive: the path's stat header. */
+  archiveStat(ref: string, path: string): string {
+    const c = this.ctx.find(ref);
+    const { host, stat } = statPath(this.ctx, c, path);
+    return pathStat(host, stat);
+  }
+
+  /** GET /containers/{id}/archive. */
+  archive(ref: string, path: string): { stat: string; tar: Readable } {
+    return archivePath(this.ctx, this.ctx.find(ref), path);
+  }
+
+  /** PUT /containers/{id}/archive. */
+  extract(ref: string, path: string, body: AsyncIterable<Uint8Array>): Promise<void> {
+    return extractInto(this.ctx, this.ctx.find(ref), path, body);
+  }
+
+  /** GET /containers/{id}/export. */
+  export(ref: string): Readable {
+    return exportRootfs(this.ctx, this.ctx.find(ref));
   }
 
   /** Stops watching: timers and health loops (containers keep running). */
