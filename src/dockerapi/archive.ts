@@ -1,5 +1,7 @@
 // docker cp's routes (swagger ContainerArchive, ContainerArchiveInfo, PutContainerArchive) and
 // docker export (ContainerExport): tars both ways, and the path's stat in X-Docker-Container-Path-Stat.
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { BerthError } from '../base/errors.js';
 import type { ContainerService } from '../daemon/services/containers/index.js';
 import type { Router } from './router.js';
@@ -37,11 +39,19 @@ export function registerArchive(router: Router, service: ContainerService): void
 }
 
 /** Streams a tar into the response; an error half-way cuts the connection (the client sees a short tar). */
-async function pipe(tar: NodeJS.ReadableStream, res: import('node:http').ServerResponse): Promise<void> {
+async function pipe(tar: Readable, res: ServerResponse): Promise<void> {
+  res.once('close', () => {
+    if (!res.writableFinished) tar.destroy();
+  });
   try {
-    for await (const chunk of tar) if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+    for await (const chunk of tar) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+    }
     res.end();
   } catch {
     res.destroy();
+  } finally {
+    tar.destroy();
   }
 }

@@ -25,8 +25,26 @@ function streamType(ctx: ApiContext, tty: boolean): string {
 export function pipeAttach(
   socket: Duplex,
   conn: ShimConnection,
-  opts: { tty: boolean; stdin: boolean; detachKeys: Buffer },
+  opts: {
+    tty: boolean;
+    stdin: boolean;
+    detachKeys: Buffer;
+    /** StdinOnce: the container's stdin is closed when this attacher's stdin ends, unless it detached. */
+    stdinOnce?: boolean;
+  },
 ): void {
+  let detached = false;
+  let stdinDone: Promise<void> | undefined;
+  // Sent on this connection, after the stdin bytes, so that the container reads them all before EOF.
+  // dockerd (container/stream/attach.go) closes stdin only after a plain end of the client's stdin, and
+  // never on a detach or with a TTY.
+  const finishStdin = (): Promise<void> => {
+    if (!stdinDone) {
+      const close = opts.stdin && opts.stdinOnce === true && !opts.tty && !detached;
+      stdinDone = close ? conn.closeStdin().catch(() => undefined) : Promise.resolve();
+    }
+    return stdinDone;
+  };
   const out = (stream: number) => (b: Buffer) => {
     if (!socket.writableEnded) socket.write(opts.tty ? b : frame(stream, b));
   };
@@ -41,14 +59,17 @@ export function pipeAttach(
     const { forward, detach } = watcher.push(chunk);
     if (forward.length) conn.writeStdin(forward);
     if (detach) {
+      // Detached: the container's stdin stays open for the next attacher.
+      detached = true;
       conn.close();
       socket.end();
     }
   });
   socket.once('end', () => {
-    if (opts.stdin) conn.endStdin();
+    if (opts.stdin && !detached) conn.endStdin();
+    void finishStdin();
   });
-  socket.once('close', () => conn.close());
+  socket.once('close', () => void finishStdin().then(() => conn.close()));
   socket.on('error', () => conn.close());
 }
 
@@ -113,7 +134,14 @@ export function registerContainerStreams(router: Router, service: ContainerServi
     }
     // The client left while it waited for the start: the shim connection is not wanted any more.
     if (gone) return conn.close();
-    pipeAttach(socket, conn, { tty, stdin: want.stdin, detachKeys });
+    // StdinOnce (run -i) closes the container's stdin when this attacher is done with it, unless it
+    // detached: the daemon does it, not the shim, so that a detach leaves stdin open.
+    pipeAttach(socket, conn, {
+      tty,
+      stdin: want.stdin,
+      detachKeys,
+      stdinOnce: (container.config as { StdinOnce?: boolean }).StdinOnce === true,
+    });
   });
 }
 

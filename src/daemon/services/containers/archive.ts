@@ -112,6 +112,11 @@ export function tarOf(dir: string, name: string): Readable {
     if (code !== 0)
       child.stdout.destroy(new BerthError('Internal', `tar of "${name}": ${err.trim() || `exit ${code}`}`));
   });
+  // A reader that goes away (a client that closed the connection) ends tar too: it must not stay
+  // blocked on a full pipe, holding the rootfs busy.
+  child.stdout.once('close', () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
   return child.stdout;
 }
 

@@ -78,14 +78,15 @@ export async function startLocked(ctx: ServiceContext, id: string, byPolicy: boo
     await ensureRootfs(ctx, c);
     // A shim directory left from an earlier run (a crash before its exit was recorded) goes first.
     if (existsSync(join(ctx.shims.root, key))) await ctx.shims.delete(key, { force: true });
-    const config = c.config as { OpenStdin?: boolean; StdinOnce?: boolean };
+    const config = c.config as { OpenStdin?: boolean };
     const log = logOptions(c);
     await ctx.shims.create({
       id: key,
       bundle: data.bundle,
       runtime: data.shimRuntime,
       stdin: config.OpenStdin === true,
-      stdinOnce: config.StdinOnce === true,
+      // StdinOnce is the attach route's business (a detach must not close stdin): containers-streams.ts.
+      stdinOnce: false,
       ...(log ? { log } : {}),
     });
     try {
