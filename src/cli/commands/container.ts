@@ -26,6 +26,7 @@ export const CONTAINER_COMMANDS: Record<string, () => Promise<Command>> = {
   stats: async () => (await import('./stats.js')).stats,
   cp: async () => (await import('./cp.js')).cp,
   export: async () => (await import('./cp.js')).exportCommand,
+  update: async () => (await import('./update.js')).update,
   'container prune': async () => (await import('./container-misc.js')).prune,
 };
 

@@ -1,13 +1,16 @@
 // A berthd with the busybox image in its store, for the container tests, and a cleanup that leaves
 // nothing: every container removed through the API, then the daemon stopped, then a check (and a
 // forced undo, so that one failed test does not leak into the next) of mounts and shims under its dir.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Demuxer } from '../../../src/dockerapi/stdcopy.js';
 import { native } from '../../../src/base/native.js';
 import { seedBusyboxImage } from '../../fixtures/store-image.js';
 import { startBerthd, type TestDaemon } from '../daemon/harness.js';
+import { runtimeEnv } from '../runtime/harness.js';
 
 /** Starts berthd on a fresh root holding busybox:latest. */
 export function startContainersDaemon(
@@ -132,4 +135,51 @@ export interface Inspected {
   Config: { Image: string; Labels: Record<string, string>; Env: string[] };
   HostConfig: Record<string, unknown>;
   Mounts: { Type: string; Source: string; Destination: string; Name?: string }[];
+}
+
+/**
+ * A program on a pseudo-terminal, driven by the test: util-linux script(1) makes the pty and passes
+ * our pipe into it, so the CLI sees a terminal (raw mode, sizes) as a person's shell would give it.
+ */
+export class PtySession {
+  private text = '';
+  private readonly child: ChildProcess;
+  /** Resolves with script's status (-e: the program's own). */
+  readonly exited: Promise<number>;
+
+  constructor(file: string, args: string[]) {
+    const command = [file, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    this.child = spawn('script', ['-qefc', command, '/dev/null'], {
+      env: runtimeEnv(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.text += d));
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.text += d));
+    this.child.stdin!.on('error', () => undefined);
+    this.exited = new Promise((resolve) => this.child.once('close', (code) => resolve(code ?? 128 + 9)));
+  }
+
+  /** Everything the terminal showed so far. */
+  output(): string {
+    return this.text;
+  }
+
+  /** Types `keys` (a newline is the Enter key; \x10\x11 is ctrl-p ctrl-q). */
+  type(keys: string): void {
+    this.child.stdin!.write(keys);
+  }
+
+  /** Waits until the terminal shows a match of `re` (within 20 s). */
+  async expect(re: RegExp): Promise<void> {
+    for (let i = 0; i < 200 && !re.test(this.text); i++) await sleep(100);
+    if (!re.test(this.text)) throw new Error(`the terminal never showed ${re}: ${JSON.stringify(this.text)}`);
+  }
+
+  /** Waits for the exit (killing script by its pid after 20 s); returns the status. */
+  async close(): Promise<number> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
 }

@@ -4,6 +4,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerCreateRequest, HostConfig } from '../../../../api/docker/container.js';
+import { checkRestartPolicy } from './restart-policy.js';
 import { BerthError, wrap } from '../../../base/errors.js';
 import type { Container } from '../../../metadata/index.js';
 import { BUILTIN_RUNTIME } from '../../config.js';
@@ -37,20 +38,8 @@ export function shimRuntimeOf(ctx: ServiceContext, name: string): ShimRuntime {
 /** dockerd's checks of a HostConfig that need no host (daemon/container.go verifyPlatformContainerSettings). */
 function checkHostConfig(host: HostConfig): string[] {
   const warnings: string[] = [];
+  checkRestartPolicy(host.RestartPolicy);
   const policy = host.RestartPolicy?.Name ?? '';
-  if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(policy))
-    throw new BerthError(
-      'InvalidArgument',
-      `invalid restart policy: unknown policy '${policy}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`,
-    );
-  const retries = host.RestartPolicy?.MaximumRetryCount ?? 0;
-  if (retries < 0)
-    throw new BerthError('InvalidArgument', 'invalid restart policy: maximum retry count cannot be negative');
-  if (retries > 0 && policy !== 'on-failure')
-    throw new BerthError(
-      'InvalidArgument',
-      `invalid restart policy: maximum retry count can only be used with 'on-failure'`,
-    );
   if (host.AutoRemove && policy !== '' && policy !== 'no')
     throw new BerthError('InvalidArgument', "can't create 'AutoRemove' container with restart policy");
   const logType = host.LogConfig?.Type ?? '';

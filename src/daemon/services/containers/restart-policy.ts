@@ -3,7 +3,7 @@
 // doubled at every restart, at most one minute, back to 100 ms once a run lasted 10 s
 // (moby restartmanager). A user's stop or kill keeps it down (HasBeenManuallyStopped).
 import type { HostConfig } from '../../../../api/docker/container.js';
-import { messageOf } from '../../../base/errors.js';
+import { BerthError, messageOf } from '../../../base/errors.js';
 import type { Container } from '../../../metadata/index.js';
 import type { ServiceContext } from './context.js';
 
@@ -79,4 +79,22 @@ function scheduleRestart(ctx: ServiceContext, c: Container): void {
   }, delay);
   timer.unref();
   ctx.restartTimers.set(c.id, timer);
+}
+
+/** dockerd's validateRestartPolicy (daemon/container.go): a known name, a retry count only with on-failure. */
+export function checkRestartPolicy(p: HostConfig['RestartPolicy'] | undefined): void {
+  const policy = p?.Name ?? '';
+  if (!['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(policy))
+    throw new BerthError(
+      'InvalidArgument',
+      `invalid restart policy: unknown policy '${policy}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`,
+    );
+  const retries = p?.MaximumRetryCount ?? 0;
+  if (retries < 0)
+    throw new BerthError('InvalidArgument', 'invalid restart policy: maximum retry count cannot be negative');
+  if (retries > 0 && policy !== 'on-failure')
+    throw new BerthError(
+      'InvalidArgument',
+      `invalid restart policy: maximum retry count can only be used with 'on-failure'`,
+    );
 }

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import type { ContainerCreateRequest, HostConfig, Resources } from '../../../../api/docker/container.js';
+import { checkRestartPolicy } from './restart-policy.js';
 import { BerthError } from '../../../base/errors.js';
 import type { Logger } from '../../../base/log.js';
 import type { Container, Stores } from '../../../metadata/index.js';
@@ -171,6 +172,7 @@ export class ContainerService {
     return this.ctx.locked(c.id, async () => {
       const cur = this.ctx.records.get(c.id);
       check('update', cur.state, cur.id);
+      if (body?.RestartPolicy) checkRestartPolicy(body.RestartPolicy);
       const host = { ...(cur.hostConfig as HostConfig) };
       for (const [k, v] of Object.entries(body ?? {}))
         if (v !== undefined && v !== null) (host as Record<string, unknown>)[k] = v;
