@@ -1,6 +1,6 @@
 // The real docker CLI and `berth` against berthd, part two: terminals (run -it and exec -it through a
-// pty the test drives, detach keys), docker cp both ways, stats, update, health checks, events, and
-// restart policies applied by a berthd started again after a crash.
+// pty the test drives, detach keys), logs -f, inspect --format, docker cp both ways, stats, update,
+// health checks, events, and restart policies applied by a berthd started again after a crash.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,6 +71,33 @@ for (const client of CLIENTS) {
         ex.type('exit 5\n');
         assert.equal(await ex.close(), 5);
         assert.equal((await cli(['rm', '-f', 'term'])).code, 0);
+      });
+
+      test('logs -f follows to the exit; --tail, -t; inspect --format', async () => {
+        const run = await cli([
+          'run',
+          '-d',
+          '--name',
+          'follow',
+          'busybox',
+          'sh',
+          '-c',
+          'for i in 1 2 3; do echo line-$i; sleep 0.3; done',
+        ]);
+        assert.equal(run.code, 0, run.stderr);
+        const followed = await cli(['logs', '-f', 'follow']);
+        assert.deepEqual([followed.code, followed.stdout], [0, 'line-1\nline-2\nline-3\n'], followed.stderr);
+        assert.equal((await cli(['logs', '--tail', '1', 'follow'])).stdout, 'line-3\n');
+        const stamped = await cli(['logs', '-t', '--tail', '2', 'follow']);
+        assert.match(stamped.stdout, /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line-[23]\n){2}$/);
+        const fmt = await cli([
+          'inspect',
+          '--format',
+          '{{.State.Status}} {{.State.ExitCode}} {{.Name}}',
+          'follow',
+        ]);
+        assert.equal(fmt.stdout, 'exited 0 /follow\n');
+        assert.equal((await cli(['rm', 'follow'])).code, 0);
       });
 
       test('cp both ways, stats --no-stream, update', async () => {
