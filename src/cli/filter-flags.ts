@@ -17,3 +17,9 @@ export function filtersQuery(
   for (const [k, v] of extra) (out[k] ??= []).push(v);
   return Object.keys(out).length === 0 ? undefined : JSON.stringify(out);
 }
+
+/** The `filters=...` query pair for the given --filter flags, or '' when there are none. */
+export function filtersParam(flags: string[] | undefined): string {
+  const json = filtersQuery(flags);
+  return json === undefined ? '' : `filters=${encodeURIComponent(json)}`;
+}

@@ -21,6 +21,7 @@ const GLOBAL_FLAGS: Flag[] = [
 const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./commands/info.js')).info,
   version: async () => (await import('./commands/version.js')).version,
+  'system prune': async () => (await import('./commands/system-prune.js')).systemPrune,
   ...IMAGE_COMMANDS,
   ...CONTAINER_COMMANDS,
 };

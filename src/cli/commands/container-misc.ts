@@ -3,7 +3,8 @@
 import { tabwrite } from '../../base/tabwriter.js';
 import { humanSize } from '../../base/human-units.js';
 import type { Command } from '../command.js';
-import { filtersQuery } from './ps.js';
+import { confirm } from '../confirm.js';
+import { filtersParam } from '../filter-flags.js';
 
 /** `berth rename`. */
 export const rename: Command = {
@@ -75,21 +76,15 @@ export const prune: Command = {
   ],
   args: { min: 0, max: 0 },
   run: async (cli, v) => {
-    if (!v.force) {
-      cli.out('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
-      const answer = await new Promise<string>((resolve) => {
-        process.stdin.once('data', (b: Buffer) => resolve(b.toString('utf8').trim()));
-        process.stdin.once('end', () => resolve(''));
-      });
-      process.stdin.pause();
-      if (!/^y(es)?$/i.test(answer)) return 0;
-    }
-    const q = filtersQuery((v.filter as string[] | undefined) ?? []);
+    const question =
+      'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ';
+    if (!v.force && !(await confirm(cli.out, question))) return 0;
+    const q = filtersParam(v.filter as string[] | undefined);
     const r = JSON.parse(
       (await cli.client.call('POST', `/containers/prune${q ? `?${q}` : ''}`)).body.toString('utf8'),
     ) as { ContainersDeleted: string[] | null; SpaceReclaimed: number };
     if (r.ContainersDeleted?.length) cli.out(`Deleted Containers:\n${r.ContainersDeleted.join('\n')}\n\n`);
-    cli.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+    cli.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed, 4)}\n`);
     return 0;
   },
 };

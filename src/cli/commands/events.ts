@@ -3,7 +3,7 @@
 import type { Command } from '../command.js';
 import { Template } from '../template.js';
 import { timestampArg } from './logs.js';
-import { filtersQuery } from './ps.js';
+import { filtersParam } from '../filter-flags.js';
 
 interface EventLine {
   Type: string;
@@ -44,7 +44,7 @@ export const events: Command = {
     const q = [
       v.since ? `since=${timestampArg(v.since as string)}` : '',
       v.until ? `until=${timestampArg(v.until as string)}` : '',
-      filtersQuery((v.filter as string[] | undefined) ?? []),
+      filtersParam(v.filter as string[] | undefined),
     ].filter(Boolean);
     const format = v.format as string | undefined;
     const template = format && format !== 'json' ? Template.parse(format) : undefined;

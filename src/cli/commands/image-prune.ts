@@ -1,30 +1,14 @@
 // `berth image prune`: docker's prompt (unless -f), filters (-a lifts dangling=true), and its report
 // ("Deleted Images:" with untagged:/deleted: lines, then "Total reclaimed space: ...").
-import { createInterface } from 'node:readline';
 import { humanSize } from '../../base/human-units.js';
 import type { Command } from '../command.js';
+import { confirm } from '../confirm.js';
 import { filtersQuery } from '../filter-flags.js';
 
 const DANGLING_WARNING =
   'WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ';
 const ALL_WARNING =
   'WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] ';
-
-function confirm(out: (s: string) => void, question: string): Promise<boolean> {
-  out(question);
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin });
-    let answered = false;
-    rl.once('line', (line) => {
-      answered = true;
-      rl.close();
-      resolve(/^y(es)?$/i.test(line.trim()));
-    });
-    rl.once('close', () => {
-      if (!answered) resolve(false);
-    });
-  });
-}
 
 /** `berth image prune`. */
 export const imagePrune: Command = {

@@ -1,19 +1,8 @@
 // `berth ps` (docker/cli's container/list.go): -a, -q, -s, -n, -l, --filter, --format, --no-trunc.
-import { BerthError } from '../../base/errors.js';
 import type { Command } from '../command.js';
+import { filtersParam } from '../filter-flags.js';
 import { containerRow, PS_HEADERS, PS_TABLE, type ContainerSummary } from '../format/containers.js';
 import { renderRows } from '../format/table.js';
-
-/** `--filter key=value` flags as the API's filters JSON. */
-export function filtersQuery(filters: string[]): string {
-  const out: Record<string, string[]> = {};
-  for (const f of filters) {
-    const eq = f.indexOf('=');
-    if (eq <= 0) throw new BerthError('InvalidArgument', `bad format of filter (expected name=value)`);
-    (out[f.slice(0, eq).toLowerCase()] ??= []).push(f.slice(eq + 1));
-  }
-  return Object.keys(out).length ? `filters=${encodeURIComponent(JSON.stringify(out))}` : '';
-}
 
 /** `berth ps`. */
 export const ps: Command = {
@@ -48,7 +37,7 @@ export const ps: Command = {
       v.all ? 'all=1' : '',
       limit > 0 ? `limit=${limit}` : '',
       v.size ? 'size=1' : '',
-      filtersQuery((v.filter as string[] | undefined) ?? []),
+      filtersParam(v.filter as string[] | undefined),
     ].filter(Boolean);
     const list = await cli.client.json<ContainerSummary[]>(
       `/containers/json${q.length ? `?${q.join('&')}` : ''}`,
