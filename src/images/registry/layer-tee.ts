@@ -70,8 +70,14 @@ export async function fetchAndUnpack(
           if (abandoned || stream.destroyed) return;
           if (!stream.write(chunk))
             await new Promise<void>((resolve) => {
-              stream.once('drain', resolve);
-              stream.once('close', resolve);
+              // Both listeners go once either fires: a layer waits for drain thousands of times.
+              const done = (): void => {
+                stream.off('drain', done);
+                stream.off('close', done);
+                resolve();
+              };
+              stream.once('drain', done);
+              stream.once('close', done);
             });
           if (applyError !== undefined) throw applyError;
         },
