@@ -46,7 +46,9 @@ export function keyDir(root: string, key: string): string {
 
 /** Writes shim.json atomically (the daemon may die at any moment). */
 export function saveRecord(dir: string, rec: ShimRecord): void {
-  atomicWriteFileSync(join(dir, FILES.record), JSON.stringify(rec), 0o600);
+  // Not fsynced: the shim directory is run-time state (DESIGN.md "State on disk": /run, a tmpfs, gone at
+  // reboot); the rename alone keeps it whole across a daemon crash, and an fsync cost 3 ms per write here.
+  atomicWriteFileSync(join(dir, FILES.record), JSON.stringify(rec), 0o600, false);
 }
 
 /** Reads shim.json, or throws NotFound. */

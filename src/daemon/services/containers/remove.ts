@@ -1,7 +1,7 @@
 // docker rm: refused for a running or paused container unless forced (then it is killed first); removes
 // the shim, the rootfs mount, the snapshot, the bundle (logs included), the anonymous volumes with -v,
 // and the record, in that order, so that a daemon that dies half-way leaves a record to remove again.
-import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { BerthError, messageOf } from '../../../base/errors.js';
 import type { ServiceContext } from './context.js';
 import { releaseRootfs } from './bundle.js';
@@ -79,7 +79,8 @@ export async function removeContainer(
         .catch((err: unknown) => {
           if (!(err instanceof BerthError && err.code === 'NotFound')) throw err;
         });
-    if (data.bundle) rmSync(data.bundle, { recursive: true, force: true });
+    // Async: unlinks block for milliseconds each on a busy disk, and a burst of removals shares one thread.
+    if (data.bundle) await rm(data.bundle, { recursive: true, force: true });
     if (opts.volumes)
       for (const m of data.mounts ?? [])
         if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name)) ctx.volumes.remove(m.Name);
