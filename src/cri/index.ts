@@ -1,0 +1,86 @@
+// Berth's CRI v1 server (kubelet and crictl talk to it): what berthd's wiring starts. types of the
+// lifecycle: pods/pod-service.ts; the wire: api/cri/v1/api.proto; one RPC per file beside this one.
+import { join } from 'node:path';
+import { BerthError } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
+import { packageRoot } from '../base/package-root.js';
+import type { RuntimeConfig } from '../daemon/config.js';
+import type { ShimManager, ShimRuntime } from '../daemon/shim-client/index.js';
+import type { SqliteDatabase } from '../metadata/index.js';
+import { NetworkManager } from '../network/index.js';
+import type { CriContext } from './context.js';
+import { PodNetworks } from './pods/pod-network.js';
+import { PodService } from './pods/pod-service.js';
+import { startCriServer, type CriServer } from './server.js';
+import { Sandboxes } from './store/sandboxes.js';
+
+export type { CriServer } from './server.js';
+export { loadCriServices, LOADER_OPTIONS, criProtoPath } from './proto.js';
+
+/** What the CRI server is built from. */
+export interface CriOptions {
+  /** The socket (berthd: <state>/cri.sock). */
+  socket: string;
+  /** CRI's persistent directory (<root>/cri): pod directories, the pod network's definition. */
+  root: string;
+  /** CRI's runtime directory (<state>/cri): netns and CNI attachment records of pods. */
+  state: string;
+  db: SqliteDatabase;
+  shims: ShimManager;
+  /** The daemon config's named OCI runtimes: runtime_handler picks one ("" is the built-in runtime). */
+  runtimes: Record<string, RuntimeConfig>;
+  version: string;
+  log: Logger;
+}
+
+/** The holder binary (native/pause), or $BERTH_PAUSE. */
+export function holderPath(): string {
+  return process.env.BERTH_PAUSE ?? join(packageRoot(), 'native', 'build', 'berth-pause');
+}
+
+/** The runtime a runtime_handler names. */
+export function runtimeForHandler(runtimes: Record<string, RuntimeConfig>, handler: string): ShimRuntime {
+  if (handler === '') return { kind: 'builtin' };
+  const rt = runtimes[handler];
+  if (!rt)
+    throw new BerthError(
+      'InvalidArgument',
+      `runtime_handler "${handler}": no such runtime (configured: ${['""', ...Object.keys(runtimes).map((n) => `"${n}"`)].join(', ')})`,
+    );
+  return { kind: 'oci', path: rt.path, ...(rt.runtimeArgs?.length ? { args: rt.runtimeArgs } : {}) };
+}
+
+/** Builds the CRI services and serves them on `o.socket`. */
+export async function startCri(o: CriOptions): Promise<CriServer> {
+  let manager: Promise<NetworkManager> | undefined;
+  // Opened on the first pod that needs a network: hostNetwork-only nodes never touch iptables.
+  const networks = new PodNetworks(
+    () =>
+      (manager ??= NetworkManager.open({ root: o.root, state: o.state, defaultBridge: false, log: o.log })),
+  );
+  const pods = new PodService({
+    dir: join(o.root, 'sandboxes'),
+    sandboxes: new Sandboxes(o.db),
+    shims: o.shims,
+    networks,
+    runtimeFor: (h) => runtimeForHandler(o.runtimes, h),
+    holderBinary: holderPath(),
+    log: o.log,
+  });
+  const ctx: CriContext = {
+    version: o.version,
+    log: o.log,
+    pods,
+    networks,
+    stopPodContainers: async () => undefined,
+    removePodContainers: async () => undefined,
+  };
+  const server = await startCriServer(ctx, o.socket);
+  return {
+    socket: server.socket,
+    close: async () => {
+      await server.close();
+      if (manager) await (await manager).close();
+    },
+  };
+}
