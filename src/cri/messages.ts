@@ -89,3 +89,63 @@ export interface PodSandboxIdRequest {
   pod_sandbox_id: string;
   verbose?: boolean;
 }
+
+/** Mount (a bind mount of a host path; image volumes are refused). */
+export interface CriMount {
+  container_path: string;
+  host_path: string;
+  readonly?: boolean;
+  selinux_relabel?: boolean;
+  propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
+  image?: { image?: string } | null;
+}
+
+/** LinuxContainerResources (int64 fields as decimal strings). */
+export interface CriResources {
+  cpu_period?: string;
+  cpu_quota?: string;
+  cpu_shares?: string;
+  memory_limit_in_bytes?: string;
+  oom_score_adj?: string;
+  cpuset_cpus?: string;
+  cpuset_mems?: string;
+  memory_swap_limit_in_bytes?: string;
+  hugepage_limits?: { page_size: string; limit: string }[];
+  unified?: Record<string, string>;
+}
+
+/** LinuxContainerSecurityContext. */
+export interface CriContainerSecurity {
+  capabilities?: { add_capabilities?: string[]; drop_capabilities?: string[] } | null;
+  privileged?: boolean;
+  namespace_options?: NamespaceOption | null;
+  run_as_user?: Int64Value | null;
+  run_as_group?: Int64Value | null;
+  run_as_username?: string;
+  readonly_rootfs?: boolean;
+  supplemental_groups?: string[];
+  no_new_privs?: boolean;
+  masked_paths?: string[];
+  readonly_paths?: string[];
+  seccomp?: SecurityProfile | null;
+}
+
+/** ContainerConfig. */
+export interface CriContainerConfig {
+  metadata?: { name: string; attempt: number } | null;
+  image?: { image: string } | null;
+  command?: string[];
+  args?: string[];
+  working_dir?: string;
+  /** KeyValue.value is `bytes` in this proto version. */
+  envs?: { key: string; value: Buffer | string }[];
+  mounts?: CriMount[];
+  devices?: { container_path: string; host_path: string; permissions: string }[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  log_path?: string;
+  stdin?: boolean;
+  stdin_once?: boolean;
+  tty?: boolean;
+  linux?: { resources?: CriResources | null; security_context?: CriContainerSecurity | null } | null;
+}
