@@ -1,6 +1,7 @@
 // The CLI's only way to the daemon: HTTP on berthd's socket, the Docker Engine API (STYLE.md: the CLI
 // talks HTTP only). Errors from the daemon become "Error response from daemon: <message>", as docker's.
 import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Readable } from 'node:stream';
 import { BerthError, type Code } from '../base/errors.js';
 
 /** Where berthd listens unless BERTH_HOST or -H says otherwise. */
@@ -74,6 +75,34 @@ export class Client {
       );
       req.on('error', (err) => reject(this.unreachable(err)));
       req.end(payload);
+    });
+  }
+
+  /** Starts a request whose body is streamed from `body` (an image archive for load, a tar for cp). */
+  upload(
+    method: string,
+    path: string,
+    body: Readable,
+    headers: Record<string, string> = {},
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          ...this.target,
+          method,
+          path,
+          headers: {
+            Host: 'berth',
+            'User-Agent': 'berth-cli',
+            'Content-Type': 'application/x-tar',
+            ...headers,
+          },
+        },
+        resolve,
+      );
+      req.on('error', (err) => reject(this.unreachable(err)));
+      body.on('error', (err) => req.destroy(err));
+      body.pipe(req);
     });
   }
 

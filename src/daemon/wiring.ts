@@ -1,11 +1,19 @@
 // Builds berthd's services in dependency order and registers their API routes (STYLE.md: registration
 // is explicit; no side-effect imports). Each later slice adds its services here.
 import type { Logger } from '../base/log.js';
+import { registerImageArchives } from '../dockerapi/images-archive.js';
+import { registerImageChanges } from '../dockerapi/images-change.js';
+import { registerImagePull } from '../dockerapi/images-pull.js';
+import { registerImagePush } from '../dockerapi/images-push.js';
+import { registerImages } from '../dockerapi/images.js';
 import { Router } from '../dockerapi/router.js';
 import type { ServerIdentity } from '../dockerapi/server.js';
+import { registerSystemDf } from '../dockerapi/system-df.js';
 import { registerSystem } from '../dockerapi/system.js';
 import { hostLayout } from '../runtime/cgroups/layout.js';
+import { openStores } from '../metadata/index.js';
 import type { DaemonConfig } from './config.js';
+import { openImageService } from './services/images/index.js';
 
 /** What the wiring hands back to the daemon. */
 export interface Wired {
@@ -23,22 +31,42 @@ export interface Instance {
 }
 
 /** Wires the services for `config`. */
-export function wire(config: DaemonConfig, instance: Instance): Wired {
+export async function wire(config: DaemonConfig, instance: Instance): Promise<Wired> {
   const router = new Router();
+  const opened = await openStores(config.root);
+  if (opened.fallbackReason !== undefined)
+    instance.log.warn('overlay snapshotter unavailable, using native copies', {
+      reason: opened.fallbackReason,
+    });
+  const images = await openImageService(config, opened.stores, opened.snapshotter, instance.version).catch(
+    async (err: unknown) => {
+      await opened.stores.close();
+      throw err;
+    },
+  );
+  registerImages(router, images);
+  registerImageChanges(router, images);
+  registerImagePull(router, images);
+  registerImagePush(router, images);
+  registerImageArchives(router, images);
+  registerSystemDf(router, images);
   registerSystem(router, {
     version: instance.version,
     config,
     id: instance.id,
     counts: {
       containers: () => ({ running: 0, paused: 0, stopped: 0 }),
-      images: () => 0,
+      images: () => images.imageCount(),
     },
-    storage: { driver: 'overlayfs', status: [['driver-type', 'io.containerd.snapshotter.v1']] },
+    storage: {
+      driver: opened.snapshotter === 'overlay' ? 'overlayfs' : 'native',
+      status: [['driver-type', 'io.containerd.snapshotter.v1']],
+    },
     cgroup: { driver: 'cgroupfs', version: hostLayout().unifiedOnly ? '2' : '1' },
   });
   return {
     router,
     identity: { version: instance.version, experimental: config.experimental },
-    close: async () => undefined,
+    close: () => opened.stores.close(),
   };
 }
