@@ -1,6 +1,8 @@
 // What every CRI handler reaches: the daemon's facts and the CRI services (pods; containers, images and
 // streaming as they land). Built once by index.ts.
 import type { Logger } from '../base/log.js';
+import type { ImageService } from '../images/service/index.js';
+import type { CriContainerService } from './containers/service.js';
 import type { PodNetworks } from './pods/pod-network.js';
 import type { PodService } from './pods/pod-service.js';
 
@@ -11,8 +13,9 @@ export interface CriContext {
   log: Logger;
   pods: PodService;
   networks: PodNetworks;
-  /** Stops every container of a pod (StopPodSandbox). */
-  stopPodContainers(podId: string): Promise<void>;
-  /** Removes every container of a pod (RemovePodSandbox). */
-  removePodContainers(podId: string): Promise<void>;
+  containers: CriContainerService;
+  /** The image service of namespace k8s.io. */
+  images: ImageService;
+  /** Where the snapshots live (ImageFsInfo). */
+  snapshotRoot: string;
 }

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { BerthError } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import { packageRoot } from '../base/package-root.js';
-import type { RuntimeConfig } from '../daemon/config.js';
-import type { ShimManager, ShimRuntime } from '../daemon/shim-client/index.js';
-import type { SqliteDatabase } from '../metadata/index.js';
+import type { DaemonConfig, RuntimeConfig } from '../daemon/config.js';
+import { ShimManager, type ShimRuntime } from '../daemon/shim-client/index.js';
+import type { Stores } from '../metadata/index.js';
 import { NetworkManager } from '../network/index.js';
+import { CriContainerService } from './containers/service.js';
 import type { CriContext } from './context.js';
+import { openCriImages } from './images.js';
 import { PodNetworks } from './pods/pod-network.js';
 import { PodService } from './pods/pod-service.js';
 import { startCriServer, type CriServer } from './server.js';
@@ -25,10 +27,14 @@ export interface CriOptions {
   root: string;
   /** CRI's runtime directory (<state>/cri): netns and CNI attachment records of pods. */
   state: string;
-  db: SqliteDatabase;
-  shims: ShimManager;
-  /** The daemon config's named OCI runtimes: runtime_handler picks one ("" is the built-in runtime). */
-  runtimes: Record<string, RuntimeConfig>;
+  /** The daemon's stores: CRI's records, images and snapshots are in namespace k8s.io. */
+  stores: Stores;
+  /** The snapshotter the stores were opened with. */
+  snapshotter: string;
+  /** The daemon config: runtimes (runtime_handler picks one; "" is the built-in runtime), registries. */
+  config: Pick<DaemonConfig, 'runtimes' | 'registries' | 'registryMirrors' | 'insecureRegistries'>;
+  /** Environment of the shims (tests drop NODE_EXTRA_CA_CERTS). */
+  env?: NodeJS.ProcessEnv;
   version: string;
   log: Logger;
 }
@@ -50,8 +56,16 @@ export function runtimeForHandler(runtimes: Record<string, RuntimeConfig>, handl
   return { kind: 'oci', path: rt.path, ...(rt.runtimeArgs?.length ? { args: rt.runtimeArgs } : {}) };
 }
 
-/** Builds the CRI services and serves them on `o.socket`. */
-export async function startCri(o: CriOptions): Promise<CriServer> {
+/** A running CRI server and the services behind it. */
+export interface Cri extends CriServer {
+  containers: CriContainerService;
+}
+
+/** Builds the CRI services, recovers what ran before, and serves them on `o.socket`. */
+export async function startCri(o: CriOptions): Promise<Cri> {
+  const shims = new ShimManager({ root: join(o.state, 'shims'), ...(o.env ? { env: o.env } : {}) });
+  const images = await openCriImages(o.config, o.stores, o.snapshotter, o.version);
+  const runtimeFor = (h: string): ShimRuntime => runtimeForHandler(o.config.runtimes, h);
   let manager: Promise<NetworkManager> | undefined;
   // Opened on the first pod that needs a network: hostNetwork-only nodes never touch iptables.
   const networks = new PodNetworks(
@@ -60,23 +74,36 @@ export async function startCri(o: CriOptions): Promise<CriServer> {
   );
   const pods = new PodService({
     dir: join(o.root, 'sandboxes'),
-    sandboxes: new Sandboxes(o.db),
-    shims: o.shims,
+    sandboxes: new Sandboxes(o.stores.db),
+    shims,
     networks,
-    runtimeFor: (h) => runtimeForHandler(o.runtimes, h),
+    runtimeFor,
     holderBinary: holderPath(),
     log: o.log,
   });
+  const containers = new CriContainerService({
+    dir: join(o.root, 'containers'),
+    stores: o.stores,
+    shims,
+    images,
+    pods,
+    runtimeFor,
+    log: o.log,
+  });
+  const running = await containers.recover();
+  if (running) o.log.info('cri containers re-adopted', { running });
   const ctx: CriContext = {
     version: o.version,
     log: o.log,
     pods,
     networks,
-    stopPodContainers: async () => undefined,
-    removePodContainers: async () => undefined,
+    containers,
+    images,
+    snapshotRoot: join(o.stores.root, 'snapshots'),
   };
   const server = await startCriServer(ctx, o.socket);
   return {
+    containers,
     socket: server.socket,
     close: async () => {
       await server.close();

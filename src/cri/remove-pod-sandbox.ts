@@ -5,6 +5,6 @@ import { podIdOf } from './stop-pod-sandbox.js';
 
 /** RemovePodSandbox. */
 export async function removePodSandbox(req: PodSandboxIdRequest, ctx: CriContext): Promise<object> {
-  await ctx.pods.remove(podIdOf(req), (id) => ctx.removePodContainers(id));
+  await ctx.pods.remove(podIdOf(req), (id) => ctx.containers.removePod(id));
   return {};
 }

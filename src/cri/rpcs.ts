@@ -1,6 +1,20 @@
 // The method tables of runtime.v1.RuntimeService and runtime.v1.ImageService: every method of both, each
 // served by its own file or answered UNIMPLEMENTED with the reason. server.ts refuses to start when the
 // proto has a method that is not listed here.
+import { containerStatus } from './container-status.js';
+import { createContainer } from './create-container.js';
+import { execSync } from './exec-sync.js';
+import { getContainerEvents } from './get-container-events.js';
+import { imageFsInfo } from './image-fs-info.js';
+import { imageStatus } from './image-status.js';
+import { listContainers, streamContainers } from './list-containers.js';
+import { listImages, streamImages } from './list-images.js';
+import { pullImage } from './pull-image.js';
+import { removeContainer } from './remove-container.js';
+import { removeImage } from './remove-image.js';
+import { reopenContainerLog } from './reopen-container-log.js';
+import { startContainer } from './start-container.js';
+import { stopContainer } from './stop-container.js';
 import { notServed, serverStream, unary, type Rpc } from './handler.js';
 import { listPodSandbox, streamPodSandboxes } from './list-pod-sandbox.js';
 import { podSandboxStatusRpc } from './pod-sandbox-status.js';
@@ -12,8 +26,7 @@ import { stopPodSandbox } from './stop-pod-sandbox.js';
 import { updateRuntimeConfig } from './update-runtime-config.js';
 import { version } from './version.js';
 
-const NO_CONTAINERS = 'containers in pods are not served yet by this berthd';
-const NO_IMAGES = 'the CRI image service is not served yet by this berthd';
+const NO_STATS = 'container statistics are not served yet by this berthd';
 
 /** runtime.v1.RuntimeService. */
 export const RUNTIME_RPCS: Record<string, Rpc> = {
@@ -24,29 +37,29 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   PodSandboxStatus: unary(podSandboxStatusRpc),
   ListPodSandbox: unary(listPodSandbox),
   StreamPodSandboxes: serverStream(streamPodSandboxes),
-  CreateContainer: notServed(NO_CONTAINERS),
-  StartContainer: notServed(NO_CONTAINERS),
-  StopContainer: notServed(NO_CONTAINERS),
-  RemoveContainer: notServed(NO_CONTAINERS),
-  ListContainers: notServed(NO_CONTAINERS),
-  StreamContainers: notServed(NO_CONTAINERS),
-  ContainerStatus: notServed(NO_CONTAINERS),
-  UpdateContainerResources: notServed(NO_CONTAINERS),
-  ReopenContainerLog: notServed(NO_CONTAINERS),
-  ExecSync: notServed(NO_CONTAINERS),
+  CreateContainer: unary(createContainer),
+  StartContainer: unary(startContainer),
+  StopContainer: unary(stopContainer),
+  RemoveContainer: unary(removeContainer),
+  ListContainers: unary(listContainers),
+  StreamContainers: serverStream(streamContainers),
+  ContainerStatus: unary(containerStatus),
+  UpdateContainerResources: notServed('changing the resources of a running container is not supported yet'),
+  ReopenContainerLog: unary(reopenContainerLog),
+  ExecSync: unary(execSync),
   Exec: notServed('the streaming server is not served yet by this berthd'),
   Attach: notServed('the streaming server is not served yet by this berthd'),
   PortForward: notServed('the streaming server is not served yet by this berthd'),
-  ContainerStats: notServed(NO_CONTAINERS),
-  ListContainerStats: notServed(NO_CONTAINERS),
-  StreamContainerStats: notServed(NO_CONTAINERS),
+  ContainerStats: notServed(NO_STATS),
+  ListContainerStats: notServed(NO_STATS),
+  StreamContainerStats: notServed(NO_STATS),
   PodSandboxStats: notServed('pod statistics are not served yet by this berthd'),
   ListPodSandboxStats: notServed('pod statistics are not served yet by this berthd'),
   StreamPodSandboxStats: notServed('pod statistics are not served yet by this berthd'),
   UpdateRuntimeConfig: unary(updateRuntimeConfig),
   Status: unary(status),
   CheckpointContainer: notServed('berth has no checkpoint/restore (CRIU)'),
-  GetContainerEvents: notServed(NO_CONTAINERS),
+  GetContainerEvents: serverStream(getContainerEvents),
   // kubelet falls back to cAdvisor's metrics when the runtime has no descriptors (KEP-2371).
   ListMetricDescriptors: notServed('berth reports no Prometheus-style metrics; use the stats calls'),
   ListPodSandboxMetrics: notServed('berth reports no Prometheus-style metrics; use the stats calls'),
@@ -57,10 +70,10 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
 
 /** runtime.v1.ImageService. */
 export const IMAGE_RPCS: Record<string, Rpc> = {
-  ListImages: notServed(NO_IMAGES),
-  StreamImages: notServed(NO_IMAGES),
-  ImageStatus: notServed(NO_IMAGES),
-  PullImage: notServed(NO_IMAGES),
-  RemoveImage: notServed(NO_IMAGES),
-  ImageFsInfo: notServed(NO_IMAGES),
+  ListImages: unary(listImages),
+  StreamImages: serverStream(streamImages),
+  ImageStatus: unary(imageStatus),
+  PullImage: unary(pullImage),
+  RemoveImage: unary(removeImage),
+  ImageFsInfo: unary(imageFsInfo),
 };

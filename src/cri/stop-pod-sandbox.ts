@@ -11,6 +11,6 @@ export function podIdOf(req: PodSandboxIdRequest): string {
 
 /** StopPodSandbox. */
 export async function stopPodSandbox(req: PodSandboxIdRequest, ctx: CriContext): Promise<object> {
-  await ctx.pods.stop(podIdOf(req), (id) => ctx.stopPodContainers(id));
+  await ctx.pods.stop(podIdOf(req), (id) => ctx.containers.stopPod(id));
   return {};
 }

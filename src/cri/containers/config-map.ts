@@ -22,7 +22,13 @@ import {
   hostArch,
   type DockerProfile,
 } from '../../runtime/seccomp/index.js';
-import type { CriContainerConfig, CriContainerSecurity, CriMount, CriResources, NamespaceMode } from '../messages.js';
+import type {
+  CriContainerConfig,
+  CriContainerSecurity,
+  CriMount,
+  CriResources,
+  NamespaceMode,
+} from '../messages.js';
 
 /** What the pod gives its containers. */
 export interface PodFacts {
@@ -67,11 +73,18 @@ function int(v: string | number | undefined | null): number {
 export function criMounts(mounts: CriMount[]): Mount[] {
   return mounts.map((m, i) => {
     const field = `config.mounts[${i}]`;
-    if (m.image?.image) throw new BerthError('InvalidArgument', `${field}.image: image volumes are not supported`);
+    if (m.image?.image)
+      throw new BerthError('InvalidArgument', `${field}.image: image volumes are not supported`);
     if (!m.container_path || !isAbsolute(m.container_path))
-      throw new BerthError('InvalidArgument', `${field}.container_path "${m.container_path}": must be an absolute path`);
+      throw new BerthError(
+        'InvalidArgument',
+        `${field}.container_path "${m.container_path}": must be an absolute path`,
+      );
     if (!m.host_path || !isAbsolute(m.host_path))
-      throw new BerthError('InvalidArgument', `${field}.host_path "${m.host_path}": must be an absolute path`);
+      throw new BerthError(
+        'InvalidArgument',
+        `${field}.host_path "${m.host_path}": must be an absolute path`,
+      );
     if (!existsSync(m.host_path))
       throw new BerthError('InvalidArgument', `${field}.host_path "${m.host_path}": does not exist`);
     const options = ['rbind', PROPAGATION[m.propagation ?? 'PROPAGATION_PRIVATE'] ?? 'rprivate'];
@@ -89,17 +102,26 @@ export function criSeccomp(sec: CriContainerSecurity, caps: string[]): Seccomp |
   if (p.profile_type === 'Localhost') {
     const path = p.localhost_ref ?? '';
     if (!isAbsolute(path))
-      throw new BerthError('InvalidArgument', `security_context.seccomp.localhost_ref "${path}": must be an absolute path`);
+      throw new BerthError(
+        'InvalidArgument',
+        `security_context.seccomp.localhost_ref "${path}": must be an absolute path`,
+      );
     let profile: DockerProfile;
     try {
       profile = JSON.parse(readFileSync(path, 'utf8')) as DockerProfile;
     } catch (err) {
-      throw new BerthError('InvalidArgument', `security_context.seccomp.localhost_ref "${path}": ${messageOf(err)}`);
+      throw new BerthError(
+        'InvalidArgument',
+        `security_context.seccomp.localhost_ref "${path}": ${messageOf(err)}`,
+      );
     }
     try {
       return dockerProfileToOci(profile, { caps, arch: hostArch() });
     } catch (err) {
-      throw new BerthError('InvalidArgument', `security_context.seccomp.localhost_ref "${path}": ${messageOf(err)}`);
+      throw new BerthError(
+        'InvalidArgument',
+        `security_context.seccomp.localhost_ref "${path}": ${messageOf(err)}`,
+      );
     }
   }
   return defaultSeccompProfile(caps);
@@ -112,7 +134,8 @@ export function criArgs(config: CriContainerConfig, image: ContainerConfig): str
   const entrypoint = command.length ? command : (image.Entrypoint ?? []);
   const cmd = args.length ? args : command.length ? [] : (image.Cmd ?? []);
   const all = [...entrypoint, ...cmd];
-  if (!all.length) throw new BerthError('InvalidArgument', 'config.command: none given and the image has none');
+  if (!all.length)
+    throw new BerthError('InvalidArgument', 'config.command: none given and the image has none');
   return all;
 }
 
@@ -137,13 +160,22 @@ function userSpec(sec: CriContainerSecurity, image: ContainerConfig): string {
     if (sec.run_as_group) return `${sec.run_as_username}:${sec.run_as_group.value}`;
     return sec.run_as_username;
   }
-  if (sec.run_as_user) return sec.run_as_group ? `${sec.run_as_user.value}:${sec.run_as_group.value}` : sec.run_as_user.value;
+  if (sec.run_as_user)
+    return sec.run_as_group ? `${sec.run_as_user.value}:${sec.run_as_group.value}` : sec.run_as_user.value;
   if (sec.run_as_group)
-    throw new BerthError('InvalidArgument', 'security_context.run_as_group: needs run_as_user or run_as_username');
+    throw new BerthError(
+      'InvalidArgument',
+      'security_context.run_as_group: needs run_as_user or run_as_username',
+    );
   return image.User ?? '';
 }
 
-function nsChoice(pod: PodFacts, mode: NamespaceMode | undefined, ns: string, podShares: boolean): NamespaceChoice {
+function nsChoice(
+  pod: PodFacts,
+  mode: NamespaceMode | undefined,
+  ns: string,
+  podShares: boolean,
+): NamespaceChoice {
   if (mode === 'NODE') return 'host';
   if (mode === 'CONTAINER') return 'private';
   return podShares ? { path: `/proc/${pod.holderPid}/ns/${ns}` } : 'host';
@@ -160,7 +192,9 @@ export function criContainerSpec(input: CriSpecInput): Spec {
     sec.capabilities?.drop_capabilities ?? [],
     privileged,
   );
-  const env = (config.envs ?? []).map((kv) => `${kv.key}=${Buffer.isBuffer(kv.value) ? kv.value.toString('utf8') : kv.value}`);
+  const env = (config.envs ?? []).map(
+    (kv) => `${kv.key}=${Buffer.isBuffer(kv.value) ? kv.value.toString('utf8') : kv.value}`,
+  );
   const dockerConfig: ContainerConfig = {
     Hostname: pod.hostname,
     Env: [...(input.image.Env ?? []), ...env],
@@ -190,7 +224,10 @@ export function criContainerSpec(input: CriSpecInput): Spec {
   let pid = nsChoice(pod, nsOpts.pid, 'pid', true);
   if (nsOpts.pid === 'TARGET') {
     if (!nsOpts.target_id || !input.targetPid)
-      throw new BerthError('InvalidArgument', 'security_context.namespace_options.target_id: must name a container');
+      throw new BerthError(
+        'InvalidArgument',
+        'security_context.namespace_options.target_id: must name a container',
+      );
     pid = { path: `/proc/${input.targetPid(nsOpts.target_id)}/ns/pid` };
   }
   const spec = containerSpec({

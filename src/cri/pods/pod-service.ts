@@ -54,6 +54,11 @@ export function podCgroupsPath(parent: string, id: string): string {
   return `${parent || '/k8s.io'}/${id}`;
 }
 
+/** A pod's /etc/hosts: localhost and the pod's own name on loopback (hosts(5)). */
+function hostsText(hostname: string): string {
+  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
+}
+
 /** Whether the pod shares the node's network namespace (hostNetwork). */
 export function isHostNetwork(rec: SandboxRecord): boolean {
   return (rec.config as PodSandboxConfig).linux?.security_context?.namespace_options?.network === 'NODE';
@@ -96,6 +101,8 @@ export class PodService {
       copyFileSync(this.o.holderBinary, join(rootfs, HOLDER_BINARY));
       writeFileSync(join(dir, 'resolv.conf'), resolvConf(config.dns_config), { mode: 0o644 });
       writeFileSync(join(dir, 'hostname'), `${config.hostname || md!.name}\n`, { mode: 0o644 });
+      // kubelet usually mounts its own /etc/hosts; this one serves pods it does not (crictl, tests).
+      writeFileSync(join(dir, 'hosts'), hostsText(config.hostname || md!.name), { mode: 0o644 });
       let netnsPath: string | undefined;
       let ip: string | undefined;
       if (nsOpts.network !== 'NODE') {

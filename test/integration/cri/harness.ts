@@ -3,17 +3,52 @@
 // that cleanup can find them. cleanup() removes every pod still listed (which stops its holder by its shim
 // and releases its netns), closes the server, removes the pod network (bridge, iptables rules), the dirs
 // and the cgroup parent.
-import { mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '../../../src/base/log.js';
 import { CriClient } from '../../../src/cri/client.js';
-import { startCri, type CriServer } from '../../../src/cri/index.js';
 import { ShimManager } from '../../../src/daemon/shim-client/index.js';
+import { startCri, type Cri } from '../../../src/cri/index.js';
 import { POD_NETWORK } from '../../../src/cri/pods/pod-network.js';
-import { openDatabase, type SqliteDatabase } from '../../../src/metadata/index.js';
+import type { RegistryHostConfig, RuntimeConfig } from '../../../src/daemon/config.js';
+import {
+  closeConnections,
+  LayoutStore,
+  OCI_MANIFEST,
+  push,
+  RegistryClient,
+  StaticCredentials,
+} from '../../../src/images/registry/index.js';
+import { openStores, type Stores } from '../../../src/metadata/index.js';
 import { NetworkManager } from '../../../src/network/index.js';
+import { buildBusyboxImage } from '../../fixtures/image.js';
+import type { TestRegistry } from '../../fixtures/registry.js';
 import { removeTestCgroupParent, runtimeEnv, TEST_CGROUP_PARENT, uniqueId } from '../runtime/harness.js';
+
+/** What CriTest.start takes: the daemon config's parts the CRI uses. */
+export interface CriTestOptions {
+  runtimes?: Record<string, RuntimeConfig>;
+  registries?: Record<string, RegistryHostConfig>;
+}
+
+/** Pushes the busybox test image to `reg` as `<reg.host>/<repo>`; returns the reference. */
+export async function pushBusybox(
+  reg: TestRegistry,
+  dir: string,
+  repo = 'library/busybox:cri',
+): Promise<string> {
+  const image = await buildBusyboxImage(join(dir, `img-${uniqueId('b')}`));
+  const ref = `${reg.host}/${repo}`;
+  const manifest = readFileSync(join(image.layoutDir, 'blobs', 'sha256', image.manifestDigest.slice(7)));
+  await push(
+    new RegistryClient({ credentials: new StaticCredentials() }),
+    ref,
+    { mediaType: OCI_MANIFEST, digest: image.manifestDigest, size: manifest.length },
+    { source: await LayoutStore.open(image.layoutDir) },
+  );
+  return ref;
+}
 
 /** Removes the pod network (its bridge and iptables rules outlive the server, as a daemon's should). */
 async function removePodNetwork(root: string, state: string): Promise<void> {
@@ -31,26 +66,56 @@ export class CriTest {
   readonly dir = mkdtempSync(join(tmpdir(), 'bcri-'));
   readonly socket = join(this.dir, 'cri.sock');
   readonly cgroupParent = `/${TEST_CGROUP_PARENT}/${uniqueId('cri')}`;
-  readonly db: SqliteDatabase = openDatabase(join(this.dir, 'metadata.db'));
-  readonly shims = new ShimManager({ root: join(this.dir, 's'), env: runtimeEnv() });
-  server!: CriServer;
+  /** The daemon's root (stores) and CRI's dirs under it. */
+  readonly root = join(this.dir, 'root');
+  readonly criRoot = join(this.root, 'cri');
+  readonly criState = join(this.dir, 'st');
+  stores!: Stores;
+  server!: Cri;
   client!: CriClient;
+  private options: CriTestOptions = {};
 
-  /** Starts the server; `runtimes` as the daemon config's. */
-  static async start(runtimes: Record<string, { path: string }> = {}): Promise<CriTest> {
+  /** Starts the server with the daemon config's runtimes and registries. */
+  static async start(opts: CriTestOptions = {}): Promise<CriTest> {
     const t = new CriTest();
-    t.server = await startCri({
-      socket: t.socket,
-      root: join(t.dir, 'root'),
-      state: join(t.dir, 'state'),
-      db: t.db,
-      shims: t.shims,
-      runtimes,
+    t.options = opts;
+    await t.startServer();
+    return t;
+  }
+
+  /** (Re)starts the server on the same dirs: what a daemon restart does. */
+  async startServer(): Promise<void> {
+    const opened = await openStores(this.root);
+    this.stores = opened.stores;
+    this.server = await startCri({
+      socket: this.socket,
+      root: this.criRoot,
+      state: this.criState,
+      stores: opened.stores,
+      snapshotter: opened.snapshotter,
+      config: {
+        runtimes: this.options.runtimes ?? {},
+        registries: this.options.registries ?? {},
+        registryMirrors: [],
+        insecureRegistries: [],
+      },
+      env: runtimeEnv(),
       version: '0.0.0-test',
       log: new Logger('error'),
     });
-    t.client = new CriClient(t.socket);
-    return t;
+    this.client = new CriClient(this.socket);
+  }
+
+  /** Stops the server as a crash would leave things: containers and holders keep running. */
+  async stopServer(): Promise<void> {
+    this.client.close();
+    await this.server.close();
+    await this.stores.close();
+  }
+
+  /** The shims of CRI's state dir. */
+  get shims(): ShimManager {
+    return new ShimManager({ root: join(this.criState, 'shims'), env: runtimeEnv() });
   }
 
   /** A PodSandboxConfig with unique metadata, in this test's cgroup parent. */
@@ -83,11 +148,11 @@ export class CriTest {
       const { items } = await this.client.call<{ items: { id: string }[] }>('runtime', 'ListPodSandbox', {});
       for (const p of items) await this.client.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: p.id });
     } finally {
-      this.client.close();
-      await this.server.close();
-      for (const id of this.shims.list()) await this.shims.delete(id, { force: true }).catch(() => undefined);
-      await removePodNetwork(join(this.dir, 'root'), join(this.dir, 'state'));
-      this.db.close();
+      await this.stopServer();
+      const shims = this.shims;
+      for (const id of shims.list()) await shims.delete(id, { force: true }).catch(() => undefined);
+      await removePodNetwork(this.criRoot, this.criState);
+      closeConnections();
       for (const h of readdirSync('/sys/fs/cgroup'))
         try {
           rmdirSync(join('/sys/fs/cgroup', h, this.cgroupParent));

@@ -178,7 +178,7 @@ test(
     ]);
     assert.equal(shm.stdout.trim(), '1');
     assert.equal(
-      readFileSync(`${t.dir}/root/sandboxes/${id}/resolv.conf`, 'utf8'),
+      readFileSync(`${t.criRoot}/sandboxes/${id}/resolv.conf`, 'utf8'),
       'nameserver 10.96.0.10\nsearch default.svc.cluster.local\noptions ndots:5\n',
     );
     // The pod answers from the host through the bridge (busybox-static's ping: the host has no iputils).
