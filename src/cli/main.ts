@@ -21,6 +21,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./commands/info.js')).info,
   version: async () => (await import('./commands/version.js')).version,
   ...IMAGE_COMMANDS,
+  'cri pods': async () => (await import('./commands/cri.js')).criPods,
+  'cri ps': async () => (await import('./commands/cri.js')).criPs,
+  'cri images': async () => (await import('./commands/cri.js')).criImages,
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -37,6 +40,7 @@ const SUMMARIES: Record<string, string> = {
   tag: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
   version: 'Show the Berth version information',
   image: 'Manage images',
+  cri: 'List what kubelet sees over the CRI socket (pods, ps, images)',
   system: 'Manage Berth',
 };
 

@@ -1,6 +1,8 @@
 // Builds berthd's services in dependency order and registers their API routes (STYLE.md: registration
 // is explicit; no side-effect imports). Each later slice adds its services here.
+import { join } from 'node:path';
 import type { Logger } from '../base/log.js';
+import { startCri } from '../cri/index.js';
 import { registerImageArchives } from '../dockerapi/images-archive.js';
 import { registerImageChanges } from '../dockerapi/images-change.js';
 import { registerImagePull } from '../dockerapi/images-pull.js';
@@ -64,9 +66,26 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     },
     cgroup: { driver: 'cgroupfs', version: hostLayout().unifiedOnly ? '2' : '1' },
   });
+  // CRI v1 for kubelet and crictl on <state>/cri.sock, its objects in namespace k8s.io (src/cri).
+  const cri = await startCri({
+    socket: join(config.state, 'cri.sock'),
+    root: join(config.root, 'cri'),
+    state: join(config.state, 'cri'),
+    stores: opened.stores,
+    snapshotter: opened.snapshotter,
+    config,
+    version: instance.version,
+    log: instance.log,
+  }).catch(async (err: unknown) => {
+    await opened.stores.close();
+    throw err;
+  });
   return {
     router,
     identity: { version: instance.version, experimental: config.experimental },
-    close: () => opened.stores.close(),
+    close: async () => {
+      await cri.close();
+      await opened.stores.close();
+    },
   };
 }

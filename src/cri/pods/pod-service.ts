@@ -74,7 +74,9 @@ export class PodService {
     for (const f of ['name', 'uid', 'namespace'] as const)
       if (!md?.[f]) throw new BerthError('InvalidArgument', `config.metadata.${f}: must not be empty`);
     const runtime = this.o.runtimeFor(handler);
-    const id = randomBytes(32).toString('hex');
+    // 32 hex, not 64: the shim's sockets under <state>/cri/shims/<id>/ must fit a unix socket address
+    // (108 bytes, unix(7)), also for private state dirs deeper than /run/berth.
+    const id = randomBytes(16).toString('hex');
     const linux = config.linux ?? {};
     const nsOpts = linux.security_context?.namespace_options ?? {};
     const cgroupsPath = podCgroupsPath(linux.cgroup_parent ?? '', id);

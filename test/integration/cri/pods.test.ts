@@ -91,7 +91,7 @@ test(
     );
     const before = BigInt(Date.now()) * 1_000_000n;
     const id = await t.runPod(config);
-    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.match(id, /^[0-9a-f]{32}$/);
     const st = await podStatus(id);
     assert.equal(st.status.state, 'SANDBOX_READY');
     assert.equal(st.status.metadata.name, 'hostnet');
