@@ -17,11 +17,12 @@ import {
   TEST_CGROUP_PARENT,
   uniqueId,
 } from '../integration/runtime/harness.js';
-import { pushBusybox } from '../integration/cri/harness.js';
+import { pushBusybox, removeCgroupParent } from '../integration/cri/harness.js';
 import { CriDaemon } from './cri-daemon.js';
 
 let reg: TestRegistry;
 let d: CriDaemon;
+const cgroupParent = `/${TEST_CGROUP_PARENT}/${uniqueId('e2e')}`;
 before(async () => {
   if (skipUnlessRoot) return;
   reg = await startRegistry();
@@ -34,6 +35,7 @@ before(async () => {
 after(async () => {
   await d?.cleanup();
   await reg?.stop();
+  removeCgroupParent(cgroupParent);
 });
 
 const call = <T = Record<string, unknown>>(method: string, req: object = {}): Promise<T> =>
@@ -56,7 +58,7 @@ test(
       metadata: { name: 'web', uid: uniqueId('uid'), namespace: 'default', attempt: 0 },
       hostname: 'web-0',
       log_directory: logDir,
-      linux: { cgroup_parent: `/${TEST_CGROUP_PARENT}/${uniqueId('e2e')}` },
+      linux: { cgroup_parent: cgroupParent },
     };
     const { pod_sandbox_id: pod } = await call<{ pod_sandbox_id: string }>('RunPodSandbox', {
       config: podConfig,

@@ -50,6 +50,17 @@ export async function pushBusybox(
   return ref;
 }
 
+/** Removes a test's pod cgroup parent from every hierarchy (its pods' own cgroups are gone by then). */
+export function removeCgroupParent(parent: string): void {
+  for (const h of readdirSync('/sys/fs/cgroup'))
+    try {
+      rmdirSync(join('/sys/fs/cgroup', h, parent));
+    } catch {
+      // absent in this hierarchy
+    }
+  removeTestCgroupParent();
+}
+
 /** Removes the pod network (its bridge and iptables rules outlive the server, as a daemon's should). */
 async function removePodNetwork(root: string, state: string): Promise<void> {
   const m = await NetworkManager.open({ root, state, defaultBridge: false });
@@ -153,13 +164,7 @@ export class CriTest {
       for (const id of shims.list()) await shims.delete(id, { force: true }).catch(() => undefined);
       await removePodNetwork(this.criRoot, this.criState);
       closeConnections();
-      for (const h of readdirSync('/sys/fs/cgroup'))
-        try {
-          rmdirSync(join('/sys/fs/cgroup', h, this.cgroupParent));
-        } catch {
-          // absent in this hierarchy
-        }
-      removeTestCgroupParent();
+      removeCgroupParent(this.cgroupParent);
       rmSync(this.dir, { recursive: true, force: true });
     }
   }
