@@ -28,6 +28,8 @@ for (const [name, entry] of Object.entries(programs)) {
     // node_modules at run time rather than bundled.
     external: ['better-sqlite3'],
     logLevel: 'warning',
+    // A native addon finds its .node file from its own package directory: it stays in node_modules.
+    external: ['better-sqlite3'],
     // The sources are ESM and find their files from import.meta.url.
     define: { 'import.meta.url': '__berthModuleUrl' },
     banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

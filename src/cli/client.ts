@@ -54,6 +54,8 @@ export class Client {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    /** A raw body streamed as is (a tar for PUT /containers/{id}/archive), instead of JSON. */
+    stream?: NodeJS.ReadableStream,
   ): Promise<IncomingMessage> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
@@ -74,7 +76,10 @@ export class Client {
         resolve,
       );
       req.on('error', (err) => reject(this.unreachable(err)));
-      req.end(payload);
+      if (stream) {
+        req.setHeader('Content-Type', 'application/x-tar');
+        stream.pipe(req);
+      } else req.end(payload);
     });
   }
 

@@ -3,6 +3,11 @@
 import { join } from 'node:path';
 import type { Logger } from '../base/log.js';
 import { startCri } from '../cri/index.js';
+import { registerArchive } from '../dockerapi/archive.js';
+import { registerContainers } from '../dockerapi/containers.js';
+import { registerContainerStreams, registerStats } from '../dockerapi/containers-streams.js';
+import { registerEvents } from '../dockerapi/events.js';
+import { registerExec } from '../dockerapi/exec.js';
 import { registerImageArchives } from '../dockerapi/images-archive.js';
 import { registerImageChanges } from '../dockerapi/images-change.js';
 import { registerImagePull } from '../dockerapi/images-pull.js';
@@ -15,7 +20,10 @@ import { registerSystem } from '../dockerapi/system.js';
 import { hostLayout } from '../runtime/cgroups/layout.js';
 import { openStores } from '../metadata/index.js';
 import type { DaemonConfig } from './config.js';
+import { ContainerService, DirectoryVolumes, StoreImageSource } from './services/containers/index.js';
+import { EventBus } from './services/events/index.js';
 import { openImageService } from './services/images/index.js';
+import { ShimManager } from './shim-client/index.js';
 
 /** What the wiring hands back to the daemon. */
 export interface Wired {
@@ -40,28 +48,48 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     instance.log.warn('overlay snapshotter unavailable, using native copies', {
       reason: opened.fallbackReason,
     });
-  const images = await openImageService(config, opened.stores, opened.snapshotter, instance.version).catch(
+  const { stores, snapshotter } = opened;
+  const images = await openImageService(config, stores, snapshotter, instance.version).catch(
     async (err: unknown) => {
-      await opened.stores.close();
+      await stores.close();
       throw err;
     },
   );
+  const events = new EventBus();
+  const containers = new ContainerService({
+    stores,
+    snapshotter,
+    shims: new ShimManager({ root: join(config.state, 'shims') }),
+    events,
+    images: new StoreImageSource(stores),
+    volumes: new DirectoryVolumes(config.root),
+    config,
+    log: instance.log,
+  });
+  const adopted = await containers.recover();
+  if (adopted) instance.log.info('containers re-adopted', { running: adopted });
   registerImages(router, images);
   registerImageChanges(router, images);
   registerImagePull(router, images);
   registerImagePush(router, images);
   registerImageArchives(router, images);
   registerSystemDf(router, images);
+  registerContainers(router, containers);
+  registerContainerStreams(router, containers);
+  registerStats(router, containers);
+  registerArchive(router, containers);
+  registerExec(router, containers);
+  registerEvents(router, events);
   registerSystem(router, {
     version: instance.version,
     config,
     id: instance.id,
     counts: {
-      containers: () => ({ running: 0, paused: 0, stopped: 0 }),
+      containers: () => containers.counts(),
       images: () => images.imageCount(),
     },
     storage: {
-      driver: opened.snapshotter === 'overlay' ? 'overlayfs' : 'native',
+      driver: snapshotter === 'overlay' ? 'overlayfs' : 'native',
       status: [['driver-type', 'io.containerd.snapshotter.v1']],
     },
     cgroup: { driver: 'cgroupfs', version: hostLayout().unifiedOnly ? '2' : '1' },
@@ -71,13 +99,14 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     socket: join(config.state, 'cri.sock'),
     root: join(config.root, 'cri'),
     state: join(config.state, 'cri'),
-    stores: opened.stores,
-    snapshotter: opened.snapshotter,
+    stores,
+    snapshotter,
     config,
     version: instance.version,
     log: instance.log,
   }).catch(async (err: unknown) => {
-    await opened.stores.close();
+    containers.close();
+    await stores.close();
     throw err;
   });
   return {
@@ -85,7 +114,8 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     identity: { version: instance.version, experimental: config.experimental },
     close: async () => {
       await cri.close();
-      await opened.stores.close();
+      containers.close();
+      await stores.close();
     },
   };
 }
