@@ -1,7 +1,9 @@
 // The method tables of runtime.v1.RuntimeService and runtime.v1.ImageService: every method of both, each
 // served by its own file or answered UNIMPLEMENTED with the reason. server.ts refuses to start when the
 // proto has a method that is not listed here.
+import { containerStatsRpc, listContainerStats, streamContainerStats } from './container-stats.js';
 import { containerStatus } from './container-status.js';
+import { listPodSandboxStats, podSandboxStatsRpc, streamPodSandboxStats } from './pod-sandbox-stats.js';
 import { createContainer } from './create-container.js';
 import { execSync } from './exec-sync.js';
 import { getContainerEvents } from './get-container-events.js';
@@ -26,8 +28,6 @@ import { stopPodSandbox } from './stop-pod-sandbox.js';
 import { updateRuntimeConfig } from './update-runtime-config.js';
 import { version } from './version.js';
 
-const NO_STATS = 'container statistics are not served yet by this berthd';
-
 /** runtime.v1.RuntimeService. */
 export const RUNTIME_RPCS: Record<string, Rpc> = {
   Version: unary(version),
@@ -50,12 +50,12 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   Exec: notServed('the streaming server is not served yet by this berthd'),
   Attach: notServed('the streaming server is not served yet by this berthd'),
   PortForward: notServed('the streaming server is not served yet by this berthd'),
-  ContainerStats: notServed(NO_STATS),
-  ListContainerStats: notServed(NO_STATS),
-  StreamContainerStats: notServed(NO_STATS),
-  PodSandboxStats: notServed('pod statistics are not served yet by this berthd'),
-  ListPodSandboxStats: notServed('pod statistics are not served yet by this berthd'),
-  StreamPodSandboxStats: notServed('pod statistics are not served yet by this berthd'),
+  ContainerStats: unary(containerStatsRpc),
+  ListContainerStats: unary(listContainerStats),
+  StreamContainerStats: serverStream(streamContainerStats),
+  PodSandboxStats: unary(podSandboxStatsRpc),
+  ListPodSandboxStats: unary(listPodSandboxStats),
+  StreamPodSandboxStats: serverStream(streamPodSandboxStats),
   UpdateRuntimeConfig: unary(updateRuntimeConfig),
   Status: unary(status),
   CheckpointContainer: notServed('berth has no checkpoint/restore (CRIU)'),

@@ -22,6 +22,7 @@ import type { PodService } from '../pods/pod-service.js';
 import { imageRefOf } from '../images.js';
 import { criContainerSpec } from './config-map.js';
 import { criOf, nanosNow, type CriExtension } from './record.js';
+import { cgroupPathsFor, forgetSample, readStats, usageOf } from './stats.js';
 
 /** A container lifecycle event (GetContainerEvents). */
 export interface ContainerEvent {
@@ -232,6 +233,7 @@ export class CriContainerService extends EventEmitter {
       });
     rmSync(join(this.o.dir, id), { recursive: true, force: true });
     this.records.delete(id);
+    forgetSample(id);
     this.event(id, c.sandboxId ?? '', 'CONTAINER_DELETED_EVENT');
   }
 
@@ -240,6 +242,39 @@ export class CriContainerService extends EventEmitter {
     const c = this.find(id);
     if (!c) throw new BerthError('NotFound', `container "${id}": not found`);
     return c;
+  }
+
+  /** CRI's ContainerStats of one container: cgroup usage while its cgroups exist, the writable layer. */
+  async stats(c: Container): Promise<Record<string, unknown>> {
+    const ext = criOf(c);
+    const st = await this.o.shims.state(c.id).catch(() => undefined);
+    let usage: ReturnType<typeof usageOf> | undefined;
+    if (st && st.status !== 'exited' && st.status !== 'lost') {
+      const raw = readStats(cgroupPathsFor(c.id, this.bundleOf(c.id), st.record.cgroupPaths));
+      if (raw) usage = usageOf(c.id, raw);
+    }
+    const layer = await this.o.stores
+      .snapshotter(CRI_NAMESPACE, this.o.images.snapshotter)
+      .usage(ext.snapshotKey)
+      .catch(() => undefined);
+    return {
+      attributes: {
+        id: c.id,
+        metadata: { name: ext.name, attempt: ext.attempt },
+        labels: c.labels,
+        annotations: ext.annotations,
+      },
+      cpu: usage?.cpu ?? null,
+      memory: usage?.memory ?? null,
+      writable_layer: layer
+        ? {
+            timestamp: nanosNow(),
+            fs_id: { mountpoint: join(this.o.stores.root, 'snapshots') },
+            used_bytes: { value: String(layer.size) },
+            inodes_used: { value: String(layer.inodes) },
+          }
+        : null,
+    };
   }
 
   /** The bundle directory of container `id`. */

@@ -171,6 +171,42 @@ test(
       /timed out after 1s/,
     );
 
+    // Statistics from the cgroups: the second sample has a CPU rate; the pod covers holder and container.
+    type Stats = {
+      attributes: { id: string };
+      cpu: { usage_core_nano_seconds: { value: string }; usage_nano_cores: { value: string } | null };
+      memory: { working_set_bytes: { value: string } };
+      writable_layer: { used_bytes: { value: string } } | null;
+    };
+    const s1 = (await call<{ stats: Stats }>('ContainerStats', { container_id: server })).stats;
+    assert.ok(Number(s1.cpu.usage_core_nano_seconds.value) > 0);
+    assert.ok(Number(s1.memory.working_set_bytes.value) > 0);
+    assert.ok(s1.writable_layer !== null);
+    const s2 = (await call<{ stats: Stats[] }>('ListContainerStats', { filter: { pod_sandbox_id: pod } }))
+      .stats;
+    assert.deepEqual(
+      s2.map((s) => s.attributes.id),
+      [server],
+    );
+    assert.ok(s2[0]!.cpu.usage_nano_cores !== null, 'a second sample has a rate');
+    const ps = (
+      await call<{
+        stats: {
+          linux: {
+            process: { process_count: { value: string } };
+            network: { default_interface: { name: string } };
+            containers: Stats[];
+          };
+        };
+      }>('PodSandboxStats', { pod_sandbox_id: pod })
+    ).stats.linux;
+    assert.ok(Number(ps.process.process_count.value) >= 2, 'the holder and the container');
+    assert.equal(ps.network.default_interface.name, 'eth0');
+    assert.deepEqual(
+      ps.containers.map((s) => s.attributes.id),
+      [server],
+    );
+
     // The log file, in the CRI format, as kubelet reads it.
     const lines = readFileSync(logPath, 'utf8').trim().split('\n');
     for (const line of lines)
