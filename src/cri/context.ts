@@ -5,6 +5,7 @@ import type { ImageService } from '../images/service/index.js';
 import type { CriContainerService } from './containers/service.js';
 import type { PodNetworks } from './pods/pod-network.js';
 import type { PodService } from './pods/pod-service.js';
+import type { StreamingServer } from './streaming/server.js';
 
 /** The services behind the CRI handlers. */
 export interface CriContext {
@@ -16,6 +17,8 @@ export interface CriContext {
   containers: CriContainerService;
   /** The image service of namespace k8s.io. */
   images: ImageService;
+  /** Where Exec, Attach and PortForward send the client. */
+  streaming: StreamingServer;
   /** Where the snapshots live (ImageFsInfo). */
   snapshotRoot: string;
 }

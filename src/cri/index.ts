@@ -15,6 +15,8 @@ import { PodNetworks } from './pods/pod-network.js';
 import { PodService } from './pods/pod-service.js';
 import { startCriServer, type CriServer } from './server.js';
 import { Sandboxes } from './store/sandboxes.js';
+import { StreamingServer } from './streaming/server.js';
+import { sessionHandler } from './streaming/sessions.js';
 
 export type { CriServer } from './server.js';
 export { loadCriServices, LOADER_OPTIONS, criProtoPath } from './proto.js';
@@ -92,6 +94,8 @@ export async function startCri(o: CriOptions): Promise<Cri> {
   });
   const running = await containers.recover();
   if (running) o.log.info('cri containers re-adopted', { running });
+  const streaming = new StreamingServer(sessionHandler(containers, pods), o.log);
+  await streaming.start();
   const ctx: CriContext = {
     version: o.version,
     log: o.log,
@@ -99,14 +103,19 @@ export async function startCri(o: CriOptions): Promise<Cri> {
     networks,
     containers,
     images,
+    streaming,
     snapshotRoot: join(o.stores.root, 'snapshots'),
   };
-  const server = await startCriServer(ctx, o.socket);
+  const server = await startCriServer(ctx, o.socket).catch(async (err: unknown) => {
+    await streaming.close();
+    throw err;
+  });
   return {
     containers,
     socket: server.socket,
     close: async () => {
       await server.close();
+      await streaming.close();
       if (manager) await (await manager).close();
     },
   };

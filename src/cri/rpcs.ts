@@ -1,6 +1,9 @@
 // The method tables of runtime.v1.RuntimeService and runtime.v1.ImageService: every method of both, each
 // served by its own file or answered UNIMPLEMENTED with the reason. server.ts refuses to start when the
 // proto has a method that is not listed here.
+import { attachRpc } from './attach.js';
+import { execRpc } from './exec.js';
+import { portForwardRpc } from './port-forward.js';
 import { containerStatsRpc, listContainerStats, streamContainerStats } from './container-stats.js';
 import { containerStatus } from './container-status.js';
 import { listPodSandboxStats, podSandboxStatsRpc, streamPodSandboxStats } from './pod-sandbox-stats.js';
@@ -47,9 +50,9 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   UpdateContainerResources: notServed('changing the resources of a running container is not supported yet'),
   ReopenContainerLog: unary(reopenContainerLog),
   ExecSync: unary(execSync),
-  Exec: notServed('the streaming server is not served yet by this berthd'),
-  Attach: notServed('the streaming server is not served yet by this berthd'),
-  PortForward: notServed('the streaming server is not served yet by this berthd'),
+  Exec: unary(execRpc),
+  Attach: unary(attachRpc),
+  PortForward: unary(portForwardRpc),
   ContainerStats: unary(containerStatsRpc),
   ListContainerStats: unary(listContainerStats),
   StreamContainerStats: serverStream(streamContainerStats),
