@@ -28,6 +28,7 @@ import { runPodSandbox } from './run-pod-sandbox.js';
 import { runtimeConfig } from './runtime-config.js';
 import { status } from './status.js';
 import { stopPodSandbox } from './stop-pod-sandbox.js';
+import { updateContainerResources } from './update-container-resources.js';
 import { updateRuntimeConfig } from './update-runtime-config.js';
 import { version } from './version.js';
 
@@ -47,7 +48,7 @@ export const RUNTIME_RPCS: Record<string, Rpc> = {
   ListContainers: unary(listContainers),
   StreamContainers: serverStream(streamContainers),
   ContainerStatus: unary(containerStatus),
-  UpdateContainerResources: notServed('changing the resources of a running container is not supported yet'),
+  UpdateContainerResources: unary(updateContainerResources),
   ReopenContainerLog: unary(reopenContainerLog),
   ExecSync: unary(execSync),
   Exec: unary(execRpc),

@@ -139,7 +139,8 @@ export function criArgs(config: CriContainerConfig, image: ContainerConfig): str
   return all;
 }
 
-function resources(r: CriResources | null | undefined): Partial<HostConfig> {
+/** CRI's LinuxContainerResources as the Docker HostConfig resources the spec builder takes. */
+export function criResources(r: CriResources | null | undefined): Partial<HostConfig> {
   if (!r) return {};
   const memory = int(r.memory_limit_in_bytes);
   const swap = int(r.memory_swap_limit_in_bytes);
@@ -217,7 +218,7 @@ export function criContainerSpec(input: CriSpecInput): Spec {
       PathInContainer: d.container_path || d.host_path,
       CgroupPermissions: d.permissions || 'rwm',
     })),
-    ...resources(config.linux?.resources),
+    ...criResources(config.linux?.resources),
   };
   const user = input.resolveUser(userSpec(sec, input.image), (sec.supplemental_groups ?? []).map(String));
   const hostNetwork = pod.network === 'NODE';

@@ -17,10 +17,13 @@ import type { ImageService } from '../../images/service/index.js';
 import type { Container, Containers, Stores } from '../../metadata/index.js';
 import { CRI_NAMESPACE } from '../../metadata/index.js';
 import { mountAll, unmountAll } from '../../snapshots/index.js';
-import type { CriContainerConfig, PodSandboxConfig } from '../messages.js';
+import type { CriContainerConfig, CriResources, PodSandboxConfig } from '../messages.js';
 import type { PodService } from '../pods/pod-service.js';
 import { imageRefOf } from '../images.js';
-import { criContainerSpec } from './config-map.js';
+import type { HostConfig } from '../../../api/docker/container.js';
+import { containerResources } from '../../daemon/services/containers/resources.js';
+import { applyResources, hostLayout } from '../../runtime/index.js';
+import { criContainerSpec, criResources } from './config-map.js';
 import { criOf, nanosNow, type CriExtension } from './record.js';
 import { cgroupPathsFor, forgetSample, readStats, usageOf } from './stats.js';
 
@@ -275,6 +278,22 @@ export class CriContainerService extends EventEmitter {
           }
         : null,
     };
+  }
+
+  /** UpdateContainerResources: new cgroup limits for a created or running container, kept in its record. */
+  async updateResources(id: string, r: CriResources): Promise<void> {
+    const c = this.get(id);
+    if (c.state !== 'running' && c.state !== 'created')
+      throw new BerthError('FailedPrecondition', `update container "${id}": it is ${c.state}`);
+    const resources = containerResources(criResources(r) as HostConfig);
+    const st = await this.o.shims.state(id);
+    applyResources(cgroupPathsFor(id, this.bundleOf(id), st.record.cgroupPaths), resources, hostLayout(), {
+      devices: false,
+    });
+    const config = c.config as CriContainerConfig;
+    this.records.update(id, {
+      config: { ...config, linux: { ...config.linux, resources: { ...config.linux?.resources, ...r } } },
+    });
   }
 
   /** The bundle directory of container `id`. */

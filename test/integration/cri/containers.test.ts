@@ -207,6 +207,24 @@ test(
       [server],
     );
 
+    // New limits reach the cgroup at once and the status.
+    await call('UpdateContainerResources', {
+      container_id: server,
+      linux: { memory_limit_in_bytes: String(64 * 1024 * 1024), cpu_shares: '512' },
+    });
+    const cg = `/sys/fs/cgroup/memory${t.cgroupParent}/${server}/memory.limit_in_bytes`;
+    assert.equal(readFileSync(cg, 'utf8').trim(), String(64 * 1024 * 1024));
+    const updated = await call<{ status: { resources: { linux: { cpu_shares: string } } } }>(
+      'ContainerStatus',
+      { container_id: server },
+    );
+    assert.equal(updated.status.resources.linux.cpu_shares, '512');
+    await rejects(
+      call('UpdateContainerResources', { container_id: server, linux: { memory_limit_in_bytes: '1024' } }),
+      status.INVALID_ARGUMENT,
+      /Minimum memory limit allowed is 6MB/,
+    );
+
     // The log file, in the CRI format, as kubelet reads it.
     const lines = readFileSync(logPath, 'utf8').trim().split('\n');
     for (const line of lines)
