@@ -5,10 +5,10 @@
 import { statfsSync } from 'node:fs';
 import { BerthError } from '../base/errors.js';
 import type { DaemonConfig } from '../daemon/config.js';
-import { hostsFor } from '../daemon/services/images/index.js';
+import { openImageService } from '../daemon/services/images/index.js';
 import { formatReference } from '../images/reference/index.js';
-import { RegistryClient, StaticCredentials, type Credential } from '../images/registry/index.js';
-import { ImageService, type LocalImage } from '../images/service/index.js';
+import type { Credential } from '../images/registry/index.js';
+import type { ImageService, LocalImage } from '../images/service/index.js';
 import { CRI_NAMESPACE, type Stores } from '../metadata/index.js';
 
 /** CRI's AuthConfig (api.proto). */
@@ -22,24 +22,15 @@ export interface CriAuth {
   registry_token?: string;
 }
 
-/** Opens the image service of namespace k8s.io. */
+/** Opens the image service of namespace k8s.io, with the daemon config's registry hosts. */
 export function openCriImages(
   config: Pick<DaemonConfig, 'registries' | 'registryMirrors' | 'insecureRegistries'>,
   stores: Stores,
   snapshotter: string,
   version: string,
 ): Promise<ImageService> {
-  return ImageService.open({
-    stores,
-    snapshotter,
-    namespace: CRI_NAMESPACE,
-    registry: (domain, credential) =>
-      new RegistryClient({
-        hosts: hostsFor(config as DaemonConfig, domain),
-        credentials: new StaticCredentials(credential === undefined ? {} : { [domain]: credential }),
-        userAgent: `berth/${version}`,
-      }),
-  });
+  // Only the registry settings are read from the config (registry-hosts.ts).
+  return openImageService(config as DaemonConfig, stores, snapshotter, version, CRI_NAMESPACE);
 }
 
 /** The registry credential an AuthConfig carries, or undefined for an anonymous pull. */

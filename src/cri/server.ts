@@ -3,11 +3,11 @@
 // of both services is in the tables (rpcs.ts); one that is missing is a startup error, so that a method
 // added to the proto cannot silently answer grpc-js's default. A handler's failure is a status, never a
 // crash: each call is wrapped here.
-import { chmodSync, chownSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chmodSync, chownSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { BerthError, messageOf } from '../base/errors.js';
+import { BerthError, messageOf, wrap } from '../base/errors.js';
+import { removeStaleSocket } from '../base/stale-socket.js';
 import type { CriContext } from './context.js';
 import { toServiceError, unimplemented } from './errors.js';
 import type { Rpc } from './handler.js';
@@ -29,7 +29,9 @@ export async function startCriServer(ctx: CriContext, socket: string): Promise<C
   server.addService(services.runtime.service, implement(services.runtime.service, RUNTIME_RPCS, ctx));
   server.addService(services.image.service, implement(services.image.service, IMAGE_RPCS, ctx));
   mkdirSync(dirname(socket), { recursive: true, mode: 0o755 });
-  await removeStaleSocket(socket);
+  await removeStaleSocket(socket).catch((err: unknown) => {
+    throw wrap(err, 'cri');
+  });
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`unix://${socket}`, grpc.ServerCredentials.createInsecure(), (err) =>
       err ? reject(new BerthError('Unavailable', `cri: listen on "${socket}": ${err.message}`)) : resolve(),
@@ -107,20 +109,4 @@ function failure(ctx: CriContext, method: string, err: unknown): grpc.ServiceErr
   if (se.code === grpc.status.INTERNAL) ctx.log.error('cri call failed', { method, error: messageOf(err) });
   else ctx.log.debug('cri call refused', { method, error: messageOf(err) });
   return se;
-}
-
-/** A socket left by a dead daemon is removed; one that answers belongs to a live one. */
-async function removeStaleSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive)
-    throw new BerthError('FailedPrecondition', `cri: "${path}" is in use by another daemon: stop it first`);
-  unlinkSync(path);
 }

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
-import { CriCallError } from '../../../src/cri/client.js';
 import { parseCriLog, streamsOf } from '../../../src/cri/containers/cri-log.js';
 import { startRegistry, type TestRegistry } from '../../fixtures/registry.js';
 import { RUNTIME, skipUnlessRoot } from '../runtime/harness.js';
-import { CriTest, pushBusybox } from './harness.js';
+import { CriTest, pushBusybox, rejects } from './harness.js';
 
 let t: CriTest;
 let reg: TestRegistry;
@@ -42,15 +41,6 @@ interface Status {
     image_ref: string;
     metadata: { name: string; attempt: number };
   };
-}
-
-async function rejects(p: Promise<unknown>, code: status, message: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof CriCallError, String(err));
-    assert.equal(status[err.code], status[code], err.message);
-    assert.match(err.details, message);
-    return true;
-  });
 }
 
 const call = <T = Record<string, unknown>>(method: string, req: object = {}): Promise<T> =>

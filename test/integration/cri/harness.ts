@@ -7,7 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '../../../src/base/log.js';
-import { CriClient } from '../../../src/cri/client.js';
+import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
+import { CriCallError, CriClient } from '../../../src/cri/client.js';
 import { ShimManager } from '../../../src/daemon/shim-client/index.js';
 import { startCri, type Cri } from '../../../src/cri/index.js';
 import { POD_NETWORK } from '../../../src/cri/pods/pod-network.js';
@@ -25,6 +27,16 @@ import { NetworkManager } from '../../../src/network/index.js';
 import { buildBusyboxImage } from '../../fixtures/image.js';
 import type { TestRegistry } from '../../fixtures/registry.js';
 import { removeTestCgroupParent, runtimeEnv, TEST_CGROUP_PARENT, uniqueId } from '../runtime/harness.js';
+
+/** Asserts that a CRI call fails with gRPC status `code` and details matching `message`. */
+export async function rejects(p: Promise<unknown>, code: status, message: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof CriCallError, String(err));
+    assert.equal(status[err.code], status[code], err.message);
+    assert.match(err.details, message);
+    return true;
+  });
+}
 
 /** What CriTest.start takes: the daemon config's parts the CRI uses. */
 export interface CriTestOptions {

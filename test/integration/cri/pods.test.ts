@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { status } from '@grpc/grpc-js';
-import { CriCallError } from '../../../src/cri/client.js';
 import { exec, skipUnlessRoot } from '../runtime/harness.js';
-import { CriTest } from './harness.js';
+import { CriTest, rejects } from './harness.js';
 
 let t: CriTest;
 before(async () => {
@@ -37,15 +36,6 @@ async function podStatus(id: string, verbose = false): Promise<PodStatus> {
 async function holderPid(id: string): Promise<number> {
   const st = await podStatus(id, true);
   return (JSON.parse(st.info.info!) as { pid: number }).pid;
-}
-
-async function rejects(p: Promise<unknown>, code: status, message: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof CriCallError, String(err));
-    assert.equal(status[err.code], status[code], err.message);
-    assert.match(err.details, message);
-    return true;
-  });
 }
 
 test('Version, Status, RuntimeConfig and an unserved method', { skip: skipUnlessRoot }, async () => {
