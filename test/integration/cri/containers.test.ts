@@ -3,7 +3,7 @@
 // <log_directory>/<log_path>, ExecSync, stop, status with reasons (Completed, Error, OOMKilled), events,
 // remove; failure flows (image not found, a bad config) answer with the right status and leave nothing.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -333,3 +333,90 @@ test('bad container configs: the field named, nothing left', { skip: skipUnlessR
   assert.deepEqual((await call<{ containers: unknown[] }>('ListContainers', {})).containers, []);
   await call('RemovePodSandbox', { pod_sandbox_id: pod });
 });
+
+test(
+  'the security context reaches the process; ReopenContainerLog starts a new file',
+  { skip: skipUnlessRoot, timeout: 60_000 },
+  async () => {
+    await t.client.call('image', 'PullImage', { image: { image } });
+    const podConfig = t.podConfig(
+      'sec',
+      {},
+      { security_context: { namespace_options: { network: 'NODE' } } },
+    );
+    const pod = await t.runPod(podConfig);
+    const id = await create(
+      pod,
+      podConfig,
+      containerConfig('ticker', ['sh', '-c', 'while true; do echo tick; sleep 0.1; done'], {
+        linux: {
+          security_context: {
+            run_as_user: { value: '1000' },
+            run_as_group: { value: '1001' },
+            supplemental_groups: ['2000'],
+            readonly_rootfs: true,
+            no_new_privs: true,
+            capabilities: { drop_capabilities: ['ALL'] },
+            seccomp: { profile_type: 'RuntimeDefault' },
+          },
+        },
+      }),
+    );
+    await call('StartContainer', { container_id: id });
+    const sh = async (script: string): Promise<string> => {
+      const r = await call<{ stdout: Buffer; stderr: Buffer }>('ExecSync', {
+        container_id: id,
+        cmd: ['sh', '-c', script],
+        timeout: 10,
+      });
+      return r.stdout.toString() + r.stderr.toString();
+    };
+    assert.equal(await sh('id -u; id -g; id -G'), '1000\n1001\n1001 2000\n');
+    assert.match(await sh('touch /x 2>&1 || echo refused'), /Read-only file system[\s\S]*refused/);
+    assert.match(
+      await sh('grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'),
+      /CapEff:\s+0{16}\nNoNewPrivs:\s+1\nSeccomp:\s+2/,
+    );
+
+    // kubelet's rotation: rename, then ReopenContainerLog; the shim writes on at the same path.
+    const log = join(podConfig.log_directory as string, 'ticker', '0.log');
+    for (let i = 0; i < 50 && !existsSync(log); i++) await sleep(50);
+    renameSync(log, `${log}.1`);
+    await call('ReopenContainerLog', { container_id: id });
+    for (let i = 0; i < 50 && !(existsSync(log) && readFileSync(log, 'utf8').includes('tick')); i++)
+      await sleep(50);
+    assert.match(readFileSync(log, 'utf8'), /^\S+ stdout F tick$/m);
+    assert.match(readFileSync(`${log}.1`, 'utf8'), /stdout F tick/);
+    await call('RemovePodSandbox', { pod_sandbox_id: pod });
+    await rejects(call('ReopenContainerLog', { container_id: id }), status.NOT_FOUND, /not found/);
+  },
+);
+
+test(
+  'PullImage with AuthConfig from a registry that wants a password',
+  { skip: skipUnlessRoot, timeout: 60_000 },
+  async () => {
+    const locked = await startRegistry({ kind: 'htpasswd', users: { alice: 's3cret' } });
+    try {
+      const ref = await pushBusybox(locked, t.dir, 'private/busybox:1', {
+        username: 'alice',
+        password: 's3cret',
+      });
+      await rejects(
+        t.client.call('image', 'PullImage', { image: { image: ref } }),
+        status.PERMISSION_DENIED,
+        /.+/,
+      ).catch(async () =>
+        rejects(t.client.call('image', 'PullImage', { image: { image: ref } }), status.UNAVAILABLE, /.+/),
+      );
+      const auth = { auth: Buffer.from('alice:s3cret').toString('base64'), server_address: locked.host };
+      const res = await t.client.call<{ image_ref: string }>('image', 'PullImage', {
+        image: { image: ref },
+        auth,
+      });
+      assert.match(res.image_ref, /^sha256:/);
+    } finally {
+      await locked.stop();
+    }
+  },
+);

@@ -49,12 +49,13 @@ export async function pushBusybox(
   reg: TestRegistry,
   dir: string,
   repo = 'library/busybox:cri',
+  credential?: { username: string; password: string },
 ): Promise<string> {
   const image = await buildBusyboxImage(join(dir, `img-${uniqueId('b')}`));
   const ref = `${reg.host}/${repo}`;
   const manifest = readFileSync(join(image.layoutDir, 'blobs', 'sha256', image.manifestDigest.slice(7)));
   await push(
-    new RegistryClient({ credentials: new StaticCredentials() }),
+    new RegistryClient({ credentials: new StaticCredentials(credential ? { [reg.host]: credential } : {}) }),
     ref,
     { mediaType: OCI_MANIFEST, digest: image.manifestDigest, size: manifest.length },
     { source: await LayoutStore.open(image.layoutDir) },
