@@ -402,12 +402,17 @@ test(
         username: 'alice',
         password: 's3cret',
       });
+      const denied = /^pull access denied for .*private\/busybox, .*authentication required$/;
       await rejects(
         t.client.call('image', 'PullImage', { image: { image: ref } }),
         status.PERMISSION_DENIED,
-        /.+/,
-      ).catch(async () =>
-        rejects(t.client.call('image', 'PullImage', { image: { image: ref } }), status.UNAVAILABLE, /.+/),
+        denied,
+      );
+      const wrong = { username: 'alice', password: 'wrong', server_address: locked.host };
+      await rejects(
+        t.client.call('image', 'PullImage', { image: { image: ref }, auth: wrong }),
+        status.PERMISSION_DENIED,
+        denied,
       );
       const auth = { auth: Buffer.from('alice:s3cret').toString('base64'), server_address: locked.host };
       const res = await t.client.call<{ image_ref: string }>('image', 'PullImage', {
