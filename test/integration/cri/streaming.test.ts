@@ -1,8 +1,10 @@
 // The streaming server as kubelet and crictl use it: Exec, Attach and PortForward answer with a URL, a
 // WebSocket client (the `ws` package) speaks the channel protocol there: stdin, stdout, stderr, the v4
 // status JSON on the error channel with the exit code, v5's close of stdin; attach to a container's own
-// streams; port forwarding to a port bound to 127.0.0.1 inside the pod's netns.
+// streams; port forwarding to a port bound to 127.0.0.1 inside the pod's netns; a published host port.
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { startRegistry, type TestRegistry } from '../../fixtures/registry.js';
@@ -156,5 +158,46 @@ test(
       /one of stdin, stdout or stderr must be set/,
     );
     await call('RemoveContainer', { container_id: id });
+  },
+);
+
+test(
+  'a port mapping publishes a pod port on the host (portmap)',
+  { skip: skipUnlessRoot, timeout: 60_000 },
+  async () => {
+    const free = await new Promise<number>((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const cfg = t.podConfig('published', {
+      port_mappings: [{ protocol: 'TCP', container_port: 8080, host_port: free, host_ip: '127.0.0.1' }],
+    });
+    const published = await t.runPod(cfg);
+    const { container_id } = await call<{ container_id: string }>('CreateContainer', {
+      pod_sandbox_id: published,
+      sandbox_config: cfg,
+      config: {
+        metadata: { name: 'httpd', attempt: 0 },
+        image: { image },
+        command: ['sh', '-c', 'mkdir /www; echo published > /www/i; exec httpd -f -p 8080 -h /www'],
+      },
+    });
+    await call('StartContainer', { container_id });
+    let body = '';
+    for (let i = 0; i < 50 && !body.includes('published'); i++) {
+      body = await new Promise<string>((resolve) => {
+        const s = connect(free, '127.0.0.1', () => s.write('GET /i HTTP/1.0\r\n\r\n'));
+        let got = '';
+        s.on('data', (d: Buffer) => (got += d.toString()));
+        s.on('close', () => resolve(got));
+        s.on('error', () => resolve(''));
+      });
+      if (!body.includes('published')) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(body, /published/);
+    await call('RemovePodSandbox', { pod_sandbox_id: published });
   },
 );
