@@ -25,7 +25,10 @@ export async function getContainerEvents(
           pod_sandbox_status: pod ? podSandboxStatus(pod) : null,
           containers_statuses: c ? [criContainerStatus(c)] : [],
         });
-      })();
+      })().catch((err: unknown) =>
+        // A subscriber that went away mid-write must not take the daemon down with an unhandled rejection.
+        ctx.log.debug('container event not delivered', { id: e.id, error: (err as Error).message }),
+      );
     };
     ctx.containers.on('event', onEvent);
     const done = (): void => {

@@ -140,6 +140,8 @@ function dialInPod(netnsPath: string | undefined, port: number): Duplex {
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   const s = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  // A spawn failure is an 'error' of the child: it becomes the stream's, which the session reports.
+  child.once('error', (err) => s.destroy(err));
   s.on('close', () => child.kill('SIGKILL'));
   return s;
 }
