@@ -24,6 +24,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'system prune': async () => (await import('./commands/system-prune.js')).systemPrune,
   ...IMAGE_COMMANDS,
   ...CONTAINER_COMMANDS,
+  'cri pods': async () => (await import('./commands/cri.js')).criPods,
+  'cri ps': async () => (await import('./commands/cri.js')).criPs,
+  'cri images': async () => (await import('./commands/cri.js')).criImages,
 };
 
 const SUMMARIES: Record<string, string> = {
@@ -57,6 +60,7 @@ const SUMMARIES: Record<string, string> = {
   start: 'Start one or more stopped containers',
   stats: 'Display a live stream of container(s) resource usage statistics',
   stop: 'Stop one or more running containers',
+  cri: 'List what kubelet sees over the CRI socket (pods, ps, images)',
   system: 'Manage Berth',
   tag: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
   top: 'Display the running processes of a container',

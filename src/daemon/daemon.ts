@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { atomicWriteFileSync } from '../base/atomic-write.js';
 import { BerthError, wrap } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
+import { removeStaleSocket } from '../base/stale-socket.js';
 import { createApiServer } from '../dockerapi/server.js';
 import { parseHost, type DaemonConfig, type ListenAddress } from './config.js';
 import { wire } from './wiring.js';
@@ -111,22 +111,6 @@ function daemonId(root: string): string {
   const id = randomUUID();
   atomicWriteFileSync(path, id + '\n', 0o600, true);
   return id;
-}
-
-/** A socket file left by a daemon that died is removed; one that answers means a daemon is running. */
-async function removeStaleSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive)
-    throw new BerthError('FailedPrecondition', `"${path}" is in use by another daemon: stop it first`);
-  unlinkQuietly(path);
 }
 
 function listen(server: Server, ...where: [string] | [number, string]): Promise<void> {

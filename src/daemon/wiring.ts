@@ -2,6 +2,7 @@
 // is explicit; no side-effect imports). Each later slice adds its services here.
 import { join } from 'node:path';
 import type { Logger } from '../base/log.js';
+import { startCri } from '../cri/index.js';
 import { registerArchive } from '../dockerapi/archive.js';
 import { registerContainers } from '../dockerapi/containers.js';
 import { registerContainerStreams, registerStats } from '../dockerapi/containers-streams.js';
@@ -93,10 +94,26 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     },
     cgroup: { driver: 'cgroupfs', version: hostLayout().unifiedOnly ? '2' : '1' },
   });
+  // CRI v1 for kubelet and crictl on <state>/cri.sock, its objects in namespace k8s.io (src/cri).
+  const cri = await startCri({
+    socket: join(config.state, 'cri.sock'),
+    root: join(config.root, 'cri'),
+    state: join(config.state, 'cri'),
+    stores,
+    snapshotter,
+    config,
+    version: instance.version,
+    log: instance.log,
+  }).catch(async (err: unknown) => {
+    containers.close();
+    await stores.close();
+    throw err;
+  });
   return {
     router,
     identity: { version: instance.version, experimental: config.experimental },
     close: async () => {
+      await cri.close();
       containers.close();
       await stores.close();
     },

@@ -9,16 +9,18 @@ import { hostsFor } from './registry-hosts.js';
 
 export { hostsFor } from './registry-hosts.js';
 
-/** Opens the image service of the daemon's `moby` namespace. */
+/** Opens the image service of the daemon's `moby` namespace (or of `namespace`: CRI's is `k8s.io`). */
 export function openImageService(
   config: DaemonConfig,
   stores: Stores,
   snapshotter: string,
   version: string,
+  namespace?: string,
 ): Promise<ImageService> {
   return ImageService.open({
     stores,
     snapshotter,
+    ...(namespace !== undefined ? { namespace } : {}),
     registry: (domain, credential) =>
       new RegistryClient({
         hosts: hostsFor(config, domain),
