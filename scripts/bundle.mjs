@@ -25,6 +25,8 @@ for (const [name, entry] of Object.entries(programs)) {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
+    // A native addon finds its .node file from its own package directory: it stays in node_modules.
+    external: ['better-sqlite3'],
     // The sources are ESM and find their files from import.meta.url.
     define: { 'import.meta.url': '__berthModuleUrl' },
     banner: { js: "const __berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -6,6 +6,8 @@ import { writeErr, writeOut } from '../base/stdio.js';
 import { VERSION } from '../runtime/version.js';
 import { Client, DaemonError, DEFAULT_HOST } from './client.js';
 import type { CliContext, Command } from './command.js';
+import { NETWORK_COMMANDS } from './network-commands.js';
+import { VOLUME_COMMANDS } from './volume-commands.js';
 
 const GLOBAL_FLAGS: Flag[] = [
   { name: 'host', short: 'H', kind: 'string', usage: 'Daemon socket to connect to (default $BERTH_HOST)' },
@@ -19,11 +21,15 @@ const GLOBAL_FLAGS: Flag[] = [
 const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./commands/info.js')).info,
   version: async () => (await import('./commands/version.js')).version,
+  ...NETWORK_COMMANDS,
+  ...VOLUME_COMMANDS,
 };
 
 const SUMMARIES: Record<string, string> = {
   info: 'Display system-wide information',
   version: 'Show the Berth version information',
+  network: 'Manage networks',
+  volume: 'Manage volumes',
 };
 
 function usage(): string {
@@ -69,9 +75,20 @@ export async function main(argv: string[]): Promise<number> {
       writeOut(usage());
       return 0;
     }
-    commandName = name;
-    const load = COMMANDS[name];
+    // Management commands ("image ls", "system df") are two words.
+    const sub = rest[0];
+    const group = sub !== undefined && COMMANDS[`${name} ${sub}`] !== undefined;
+    commandName = group ? `${name} ${sub}` : name;
+    if (group) rest.shift();
+    const load = COMMANDS[commandName];
     if (!load) {
+      const subs = Object.keys(COMMANDS).filter((c) => c.startsWith(`${name} `));
+      if (subs.length > 0) {
+        writeOut(
+          `\nUsage:  berth ${name} COMMAND\n\nCommands:\n${subs.map((c) => `  ${c.slice(name.length + 1)}`).join('\n')}\n`,
+        );
+        return sub === undefined ? 0 : 1;
+      }
       writeErr(`berth: '${name}' is not a berth command.\nSee 'berth --help'\n`);
       return 1;
     }
@@ -81,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       parsed = parseFlags(rest, flags, command.interspersed ?? true);
     } catch (err) {
-      throw new UsageError(messageOf(err), name);
+      throw new UsageError(messageOf(err), commandName);
     }
     if (parsed.values.help) {
       writeOut(`\nUsage:  ${command.usage}\n\n${command.summary}\n\nOptions:\n${flagUsage(flags)}\n`);
@@ -95,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
           : min === max
             ? `requires exactly ${min} argument${min === 1 ? '' : 's'}`
             : `requires at least ${min} argument${min === 1 ? '' : 's'}`;
-      throw new UsageError(`"berth ${name}" ${want}.`, name);
+      throw new UsageError(`"berth ${commandName}" ${want}.`, commandName);
     }
     const host = (global.values.host as string | undefined) ?? process.env.BERTH_HOST ?? DEFAULT_HOST;
     const cli: CliContext = {

@@ -31,7 +31,7 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
   const sockets: string[] = [];
   try {
     const id = daemonId(config.root);
-    const { router, identity, close } = wire(config, { version, id, log });
+    const { router, identity, close } = await wire(config, { version, id, log });
     const listening: ListenAddress[] = [];
     for (const host of config.hosts) {
       const addr = parseHost(host);

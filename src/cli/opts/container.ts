@@ -193,7 +193,8 @@ export function readKeyValueFile(env: ClientEnv, path: string, lookup: boolean):
   return out;
 }
 
-function keyValues(items: string[], what: string): Record<string, string> {
+/** `key=value` flag values as a map; only labels may omit the value (docker's ListOpts validators). */
+export function keyValues(items: string[], what: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const kv of items) {
     const eq = kv.indexOf('=');

@@ -35,14 +35,26 @@ export interface TestDaemon {
   berth(args: string[], opts?: { input?: string }): Promise<Result>;
   /** Runs the real docker CLI against this daemon. */
   docker(args: string[], opts?: { input?: string }): Promise<Result>;
-  /** SIGTERM (then SIGKILL) by pid; removes the temp dir. */
-  stop(): Promise<void>;
+  /** SIGTERM (then SIGKILL) by pid; removes the temp dir unless `keep` (to start again on it). */
+  stop(opts?: { keep?: boolean }): Promise<void>;
+  /** SIGKILL by pid, keeping the temp dir (a crash: containers must not notice). */
+  kill(): Promise<void>;
 }
 
 /** Starts berthd on private paths and waits until it answers /_ping. */
-export async function startBerthd(opts: { args?: string[]; config?: object } = {}): Promise<TestDaemon> {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-daemon-'));
+export async function startBerthd(
+  opts: {
+    args?: string[];
+    config?: object;
+    /** Runs on the data root before the daemon starts (e.g. test/fixtures/store-image.ts seedBusyboxImage). */
+    seed?: (root: string) => Promise<unknown>;
+    /** Reuse this directory (a daemon restarted on the same root); made when absent. */
+    dir?: string;
+  } = {},
+): Promise<TestDaemon> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'berth-daemon-'));
   const root = join(dir, 'root');
+  if (opts.seed) await opts.seed(root);
   const state = join(dir, 'run');
   const socket = join(state, 'berth.sock');
   const pidfile = join(state, 'berthd.pid');
@@ -81,14 +93,20 @@ export async function startBerthd(opts: { args?: string[]; config?: object } = {
     api: (method, path, body) => api(socket, method, path, body),
     berth: (args, o) => exec(BERTH, ['-H', host, ...args], o),
     docker: (args, o) => exec('docker', ['-H', host, ...args], o),
-    stop: async () => {
+    stop: async (o = {}) => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!o.keep) rmSync(dir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
   };
   for (let i = 0; ; i++) {
