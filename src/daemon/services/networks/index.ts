@@ -10,3 +10,19 @@ export {
   type PublishEvent,
 } from './service.js';
 export { isPredefined, networkListFilter, networkPruneFilter } from './filters.js';
+export {
+  networkModeOf,
+  parsePortKey,
+  planNetworking,
+  portMappings,
+  type AttachmentPlan,
+  type NetworkPlan,
+} from './container-plan.js';
+export {
+  networkSettings,
+  portsShape,
+  portSummaries,
+  type ContainerNetworkFacts,
+  type PortBindingShape,
+  type PortSummary,
+} from './container-shape.js';
