@@ -3,6 +3,7 @@
 // the API routes (dockerapi/networks.ts), and the network events dockerd publishes (create, destroy,
 // connect, disconnect). Attaching a container goes through the container service, which owns the
 // container's sandbox; it plugs itself in with `attachContainers`.
+import { join } from 'node:path';
 import { BerthError } from '../../../base/errors.js';
 import type { Logger } from '../../../base/log.js';
 import {
@@ -76,6 +77,7 @@ export class NetworkService {
     /** The manager the container service attaches sandboxes with. */
     readonly manager: NetworkManager,
     private readonly publish: PublishEvent,
+    private readonly state: string,
   ) {}
 
   /** Opens the state (re-programs bridges, iptables and DNS); containers are recovered later. */
@@ -99,7 +101,29 @@ export class NetworkService {
       names,
       log: opts.log.with({ module: 'network' }),
     });
-    return new NetworkService(manager, opts.publish);
+    return new NetworkService(manager, opts.publish, opts.state);
+  }
+
+  /**
+   * Where a container's sandbox is (or will be) mounted: `<state>/netns/<id>` (network/STATE.md), known
+   * before it exists so that a container's spec can name it at create.
+   */
+  sandboxPathOf(containerId: string): string {
+    return join(this.state, 'netns', containerId);
+  }
+
+  /** The default bridge's gateway (what `--add-host name:host-gateway` names), if there is a default bridge. */
+  defaultGateway(): string | undefined {
+    return this.manager.listNetworks().find((n) => n.isDefault)?.gateway;
+  }
+
+  /** The IDs of the predefined host and none networks. */
+  predefinedIds(): { host: string; none: string } {
+    const all = this.manager.listNetworks();
+    return {
+      host: all.find((n) => n.driver === 'host')?.id ?? '',
+      none: all.find((n) => n.driver === 'null')?.id ?? '',
+    };
   }
 
   /** Lets the container service carry out connect and disconnect. */
