@@ -1,6 +1,7 @@
 // The CLI's only way to the daemon: HTTP on berthd's socket, the Docker Engine API (STYLE.md: the CLI
 // talks HTTP only). Errors from the daemon become "Error response from daemon: <message>", as docker's.
 import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Readable } from 'node:stream';
 import { BerthError, type Code } from '../base/errors.js';
 
 /** Where berthd listens unless BERTH_HOST or -H says otherwise. */
@@ -53,6 +54,8 @@ export class Client {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    /** A raw body streamed as is (a tar for PUT /containers/{id}/archive), instead of JSON. */
+    stream?: NodeJS.ReadableStream,
   ): Promise<IncomingMessage> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
@@ -73,7 +76,38 @@ export class Client {
         resolve,
       );
       req.on('error', (err) => reject(this.unreachable(err)));
-      req.end(payload);
+      if (stream) {
+        req.setHeader('Content-Type', 'application/x-tar');
+        stream.pipe(req);
+      } else req.end(payload);
+    });
+  }
+
+  /** Starts a request whose body is streamed from `body` (an image archive for load, a tar for cp). */
+  upload(
+    method: string,
+    path: string,
+    body: Readable,
+    headers: Record<string, string> = {},
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        {
+          ...this.target,
+          method,
+          path,
+          headers: {
+            Host: 'berth',
+            'User-Agent': 'berth-cli',
+            'Content-Type': 'application/x-tar',
+            ...headers,
+          },
+        },
+        resolve,
+      );
+      req.on('error', (err) => reject(this.unreachable(err)));
+      body.on('error', (err) => req.destroy(err));
+      body.pipe(req);
     });
   }
 

@@ -6,6 +6,8 @@ import { writeErr, writeOut } from '../base/stdio.js';
 import { VERSION } from '../runtime/version.js';
 import { Client, DaemonError, DEFAULT_HOST } from './client.js';
 import type { CliContext, Command } from './command.js';
+import { CONTAINER_COMMANDS, containerSubcommand } from './commands/container.js';
+import { IMAGE_COMMANDS } from './image-commands.js';
 import { NETWORK_COMMANDS } from './network-commands.js';
 import { VOLUME_COMMANDS } from './volume-commands.js';
 
@@ -21,15 +23,52 @@ const GLOBAL_FLAGS: Flag[] = [
 const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./commands/info.js')).info,
   version: async () => (await import('./commands/version.js')).version,
+  ...IMAGE_COMMANDS,
+  ...CONTAINER_COMMANDS,
   ...NETWORK_COMMANDS,
   ...VOLUME_COMMANDS,
 };
 
 const SUMMARIES: Record<string, string> = {
+  attach: 'Attach local standard input, output, and error streams to a running container',
+  container: 'Manage containers',
+  cp: 'Copy files/folders between a container and the local filesystem',
+  create: 'Create a new container',
+  events: 'Get real time events from the server',
+  exec: 'Execute a command in a running container',
+  export: "Export a container's filesystem as a tar archive",
+  history: 'Show the history of an image',
+  image: 'Manage images',
+  images: 'List images',
   info: 'Display system-wide information',
-  version: 'Show the Berth version information',
+  inspect: 'Return low-level information on Berth objects',
+  kill: 'Kill one or more running containers',
+  load: 'Load an image from a tar archive or STDIN',
+  login: 'Authenticate to a registry',
+  logout: 'Log out from a registry',
+  logs: 'Fetch the logs of a container',
   network: 'Manage networks',
+  pause: 'Pause all processes within one or more containers',
+  ps: 'List containers',
+  pull: 'Download an image from a registry',
+  push: 'Upload an image to a registry',
+  rename: 'Rename a container',
+  restart: 'Restart one or more containers',
+  rm: 'Remove one or more containers',
+  rmi: 'Remove one or more images',
+  run: 'Create and run a new container from an image',
+  save: 'Save one or more images to a tar archive',
+  start: 'Start one or more stopped containers',
+  stats: 'Display a live stream of container(s) resource usage statistics',
+  stop: 'Stop one or more running containers',
+  system: 'Manage Berth',
+  tag: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  top: 'Display the running processes of a container',
+  unpause: 'Unpause all processes within one or more containers',
+  update: 'Update configuration of one or more containers',
+  version: 'Show the Berth version information',
   volume: 'Manage volumes',
+  wait: 'Block until one or more containers stop, then print their exit codes',
 };
 
 function usage(): string {
@@ -70,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
       writeOut(`Berth version ${VERSION}\n`);
       return 0;
     }
-    const [name, ...rest] = global.args;
+    const [name, ...rest] = containerSubcommand(global.args);
     if (!name || global.values.help) {
       writeOut(usage());
       return 0;

@@ -29,9 +29,11 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
   claimPidFile(config.pidfile);
   const servers: Server[] = [];
   const sockets: string[] = [];
+  let release: (() => Promise<void>) | undefined;
   try {
     const id = daemonId(config.root);
     const { router, identity, close } = await wire(config, { version, id, log });
+    release = close;
     const listening: ListenAddress[] = [];
     for (const host of config.hosts) {
       const addr = parseHost(host);
@@ -71,6 +73,7 @@ export async function startDaemon(config: DaemonConfig, version: string, log: Lo
   } catch (err) {
     await Promise.all(servers.map((s) => closeServer(s)));
     for (const path of sockets) unlinkQuietly(path);
+    await release?.().catch(() => undefined);
     unlinkQuietly(config.pidfile);
     throw err;
   }

@@ -1,16 +1,32 @@
 // Builds berthd's services in dependency order and registers their API routes (STYLE.md: registration
 // is explicit; no side-effect imports). Each later slice adds its services here.
+import { join } from 'node:path';
 import type { Logger } from '../base/log.js';
+import { registerArchive } from '../dockerapi/archive.js';
+import { registerContainers } from '../dockerapi/containers.js';
+import { registerContainerStreams, registerStats } from '../dockerapi/containers-streams.js';
+import { registerEvents } from '../dockerapi/events.js';
+import { registerExec } from '../dockerapi/exec.js';
+import { registerImageArchives } from '../dockerapi/images-archive.js';
+import { registerImageChanges } from '../dockerapi/images-change.js';
+import { registerImagePull } from '../dockerapi/images-pull.js';
+import { registerImagePush } from '../dockerapi/images-push.js';
+import { registerImages } from '../dockerapi/images.js';
 import { registerNetworks } from '../dockerapi/networks.js';
 import { Router } from '../dockerapi/router.js';
 import type { ServerIdentity } from '../dockerapi/server.js';
+import { registerSystemDf } from '../dockerapi/system-df.js';
 import { registerSystem } from '../dockerapi/system.js';
 import { registerVolumes } from '../dockerapi/volumes.js';
-import { openStores } from '../metadata/index.js';
 import { hostLayout } from '../runtime/cgroups/layout.js';
+import { openStores } from '../metadata/index.js';
 import type { DaemonConfig } from './config.js';
-import { NetworkService, type PublishEvent } from './services/networks/index.js';
+import { ContainerService, DirectoryVolumes, StoreImageSource } from './services/containers/index.js';
+import { EventBus } from './services/events/index.js';
+import { openImageService } from './services/images/index.js';
+import { NetworkService } from './services/networks/index.js';
 import { VolumeService } from './services/volumes/index.js';
+import { ShimManager } from './shim-client/index.js';
 
 /** What the wiring hands back to the daemon. */
 export interface Wired {
@@ -30,26 +46,58 @@ export interface Instance {
 /** Wires the services for `config`. */
 export async function wire(config: DaemonConfig, instance: Instance): Promise<Wired> {
   const router = new Router();
-  const { stores } = await openStores(config.root);
-  const publish: PublishEvent = (type, action, id, attributes) =>
-    instance.log.debug(`${type} ${action}`, { id, ...attributes });
-  let networks: NetworkService;
-  try {
-    networks = await NetworkService.open({
-      root: config.root,
-      state: config.state,
-      bridge: config.bridge,
-      bip: config.bip,
-      addressPools: config.defaultAddressPools,
-      dns: config.dns,
-      log: instance.log,
-      publish,
+  const opened = await openStores(config.root);
+  if (opened.fallbackReason !== undefined)
+    instance.log.warn('overlay snapshotter unavailable, using native copies', {
+      reason: opened.fallbackReason,
     });
-  } catch (err) {
+  const { stores, snapshotter } = opened;
+  const images = await openImageService(config, stores, snapshotter, instance.version).catch(
+    async (err: unknown) => {
+      await stores.close();
+      throw err;
+    },
+  );
+  const events = new EventBus();
+  const publish = events.publish.bind(events);
+  const networks = await NetworkService.open({
+    root: config.root,
+    state: config.state,
+    bridge: config.bridge,
+    bip: config.bip,
+    addressPools: config.defaultAddressPools,
+    dns: config.dns,
+    log: instance.log,
+    publish,
+  }).catch(async (err: unknown) => {
     await stores.close();
     throw err;
-  }
+  });
   const volumes = new VolumeService(stores, config.root, publish, instance.log);
+  const containers = new ContainerService({
+    stores,
+    snapshotter,
+    shims: new ShimManager({ root: join(config.state, 'shims') }),
+    events,
+    images: new StoreImageSource(stores),
+    volumes: new DirectoryVolumes(config.root),
+    config,
+    log: instance.log,
+  });
+  const adopted = await containers.recover();
+  if (adopted) instance.log.info('containers re-adopted', { running: adopted });
+  registerImages(router, images);
+  registerImageChanges(router, images);
+  registerImagePull(router, images);
+  registerImagePush(router, images);
+  registerImageArchives(router, images);
+  registerSystemDf(router, images);
+  registerContainers(router, containers);
+  registerContainerStreams(router, containers);
+  registerStats(router, containers);
+  registerArchive(router, containers);
+  registerExec(router, containers);
+  registerEvents(router, events);
   registerNetworks(router, networks);
   registerVolumes(router, volumes);
   registerSystem(router, {
@@ -57,16 +105,20 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     config,
     id: instance.id,
     counts: {
-      containers: () => ({ running: 0, paused: 0, stopped: 0 }),
-      images: () => 0,
+      containers: () => containers.counts(),
+      images: () => images.imageCount(),
     },
-    storage: { driver: 'overlayfs', status: [['driver-type', 'io.containerd.snapshotter.v1']] },
+    storage: {
+      driver: snapshotter === 'overlay' ? 'overlayfs' : 'native',
+      status: [['driver-type', 'io.containerd.snapshotter.v1']],
+    },
     cgroup: { driver: 'cgroupfs', version: hostLayout().unifiedOnly ? '2' : '1' },
   });
   return {
     router,
     identity: { version: instance.version, experimental: config.experimental },
     close: async () => {
+      containers.close();
       await networks.close();
       await stores.close();
     },

@@ -82,7 +82,13 @@ export class ApiContext {
   /** Reads the request body as JSON (an empty body is `undefined`). */
   async body<T>(): Promise<T | undefined> {
     const chunks: Buffer[] = [];
-    for await (const c of this.req) chunks.push(c as Buffer);
+    if (this.upgrade) {
+      // An upgraded request's body is not the request stream's: it came with the head (exec start's
+      // {"Detach":false,...}); what follows it belongs to the raw stream.
+      const length = Number(this.req.headers['content-length'] ?? 0);
+      chunks.push(this.upgrade.head.subarray(0, length));
+      this.upgrade.head = this.upgrade.head.subarray(length);
+    } else for await (const c of this.req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     if (text.trim() === '') return undefined;
     try {

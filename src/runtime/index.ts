@@ -10,3 +10,16 @@ export { readSpec } from './setup.js';
 export { checkId } from './state/store.js';
 export { initPath } from './init-process.js';
 export type { CgroupPaths } from './cgroups/index.js';
+export {
+  containerStats,
+  cgroupPids,
+  freezeCgroups,
+  hostLayout,
+  isFrozen,
+  resolveCgroupPaths,
+  thawCgroups,
+  applyResources,
+  type Stats,
+} from './cgroups/index.js';
+export { buildExecPlan } from './plan/exec.js';
+export { encodePlan } from './plan/encode.js';

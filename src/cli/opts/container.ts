@@ -208,7 +208,8 @@ export function keyValues(items: string[], what: string): Record<string, string>
   return out;
 }
 
-function restartPolicy(spec: string): HostConfig['RestartPolicy'] {
+/** A --restart value as a RestartPolicy (docker/cli opts.ParseRestartPolicy). */
+export function restartPolicy(spec: string): HostConfig['RestartPolicy'] {
   const [name, count] = spec.split(':', 2) as [string, string | undefined];
   if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(name))
     throw new BerthError('InvalidArgument', `invalid restart policy format: ${spec}`);

@@ -96,6 +96,14 @@ export class ShimConnection extends EventEmitter {
     if (!this.ended) this.socket.write(encodeFrame(Kind.STDIN));
   }
 
+  /**
+   * Closes the container's stdin (CLOSE_STDIN) on this connection: after the STDIN bytes sent before it,
+   * since the shim reads one client's frames in order (PROTOCOL.md "Attach socket").
+   */
+  closeStdin(): Promise<void> {
+    return this.request(Kind.CLOSE_STDIN, undefined, 'close stdin');
+  }
+
   /** Detaches. */
   close(): void {
     this.socket.destroy();

@@ -1,10 +1,18 @@
 // Making a shim: its directory and record, the container's preparation on the built-in path, and the
 // shim's start-up report. Containers (`create`) and processes added to running ones (`exec`) alike.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, messageOf, wrap } from '../../base/errors.js';
+import { native } from '../../base/native.js';
 import type { Process } from '../../oci/runtime-spec.js';
-import { checkId, prepareContainer, releaseContainer } from '../../runtime/index.js';
+import {
+  buildExecPlan,
+  checkId,
+  encodePlan,
+  prepareContainer,
+  readSpec,
+  releaseContainer,
+} from '../../runtime/index.js';
 import { FILES, keyDir, readPidFile, saveRecord } from './shim-dir.js';
 import { checkCreateOptions, spawnShim, type ShimCommand } from './spawn.js';
 import type { CreateOptions, LogOptions, ShimRecord, ShimState } from './types.js';
@@ -23,6 +31,11 @@ export interface ExecOptions {
   stdin?: boolean;
   stdinOnce?: boolean;
   log?: LogOptions;
+  /**
+   * Built-in path only: the process waits on the exec's own exec.fifo until `start` (as a container
+   * does), so that an attacher connected in between misses none of its output (docker exec).
+   */
+  hold?: boolean;
 }
 
 /** Makes the shim directory; fails if the key is taken. */
@@ -127,7 +140,7 @@ export async function createShim(ctx: ShimContext, o: CreateOptions): Promise<Sh
 
 /**
  * A shim that runs one more process in the running container `parent` (`<runtime> exec --process
- * --detach`); its key is `<id>/<execId>`. The built-in path has no exec plan yet: its containers refuse.
+ * --detach`, or on the built-in path berth-init with an exec plan); its key is `<id>/<execId>`.
  */
 export async function execShim(
   ctx: ShimContext,
@@ -141,11 +154,6 @@ export async function execShim(
   if (parent.status !== 'running')
     throw new BerthError('FailedPrecondition', `${what}: the container is ${parent.status}`);
   const runtime = parent.record.runtime;
-  if (runtime.kind !== 'oci')
-    throw new BerthError(
-      'FailedPrecondition',
-      `${what}: the built-in path cannot exec yet; create the container with an OCI runtime for exec`,
-    );
   checkCreateOptions({ id, bundle: parent.record.bundle, runtime, ...o });
   const key = `${id}/${execId}`;
   const dir = keyDir(ctx.root, key);
@@ -159,8 +167,47 @@ export async function execShim(
       exec: { parent: id, execId },
       started: true,
     };
-    await runShim(ctx, dir, rec, { execProcess: processFile });
-    return { id: key, status: 'running', record: rec };
+    if (runtime.kind === 'oci') await runShim(ctx, dir, rec, { execProcess: processFile });
+    else {
+      // The built-in path: berth-init runs an exec plan (plan/exec.ts: join the container's namespaces
+      // and cgroups, then its process steps), the same plan `berth-runtime exec` builds.
+      const steps = buildExecPlan({
+        spec: readSpec(parent.record.bundle),
+        bundle: parent.record.bundle,
+        pid: parent.record.pid,
+        process: o.process,
+        cgroups: Object.entries(parent.record.cgroupPaths ?? {}).map(([k, path]) => ({
+          path,
+          version: k === '' ? 2 : 1,
+        })),
+        consoleSocket: o.process.terminal === true ? join(dir, FILES.console) : undefined,
+        preserveFds: 0,
+      });
+      if (o.hold) {
+        // FIFO_DIR with the parent-side steps, FIFO_WAIT just before EXEC: build.ts's places for them.
+        steps.splice(
+          steps.findIndex((s) => s.op === 'PROCESS' || s.op === 'CONSOLE_SOCKET'),
+          0,
+          {
+            op: 'FIFO_DIR',
+            path: dir,
+          },
+        );
+        steps.splice(
+          steps.findIndex((s) => s.op === 'EXEC'),
+          0,
+          { op: 'FIFO_WAIT' },
+        );
+        const fifo = join(dir, FILES.fifo);
+        native().mkfifo(fifo, 0o622);
+        chmodSync(fifo, 0o622); // the process opens it after dropping to its user (runc's mode)
+        rec.started = false;
+        rec.held = true;
+      }
+      writeFileSync(join(dir, FILES.plan), encodePlan(steps), { mode: 0o600 });
+      await runShim(ctx, dir, rec, { init: ctx.init, plan: join(dir, FILES.plan) });
+    }
+    return { id: key, status: rec.held ? 'created' : 'running', record: rec };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw wrap(err, what);

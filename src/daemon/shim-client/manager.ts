@@ -98,11 +98,11 @@ export class ShimManager extends EventEmitter {
     return execShim(this.ctx, await this.state(id), execId, o);
   }
 
-  /** Lets a created container run its program (the exec fifo, or `runtime start`). */
+  /** Lets a created container (or a held exec) run its program (the exec fifo, or `runtime start`). */
   async start(id: string): Promise<void> {
     const dir = this.dirOf(id);
     const rec = loadRecord(dir, id);
-    if (rec.started || rec.exec)
+    if (rec.started || (rec.exec && !rec.held))
       throw new BerthError('FailedPrecondition', `start container "${id}": it has already started`);
     if (readExitFile(dir))
       throw new BerthError('FailedPrecondition', `start container "${id}": it has exited`);
@@ -240,7 +240,9 @@ export class ShimManager extends EventEmitter {
       return late ? { id, status: 'exited', record, exit: late } : { id, status: 'lost', record };
     }
     const created =
-      record.runtime.kind === 'builtin' && !record.exec ? existsSync(join(dir, FILES.fifo)) : !record.started;
+      record.runtime.kind === 'builtin' && (!record.exec || record.held)
+        ? existsSync(join(dir, FILES.fifo))
+        : !record.started;
     return { id, status: created ? 'created' : 'running', record };
   }
 

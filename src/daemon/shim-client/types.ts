@@ -87,6 +87,8 @@ export interface ShimRecord {
   created: string;
   /** Set once `start` has succeeded (an exec runs from its creation). */
   started: boolean;
+  /** An exec held on its exec.fifo until `start` (built-in path, ExecOptions.hold). */
+  held?: boolean;
   /** For an exec shim: the container it runs in and its exec id (the shim's key is `<parent>/<execId>`). */
   exec?: { parent: string; execId: string };
 }

@@ -14,6 +14,7 @@ export { type LayerUnpacker, type PulledLayer } from './layer-tee.js';
 export { LayoutStore, blobPath, writeLayoutIndex } from './layout-store.js';
 export { type ImageIndex, type ImageManifest, parseManifest } from './manifest.js';
 export { getManifest, headManifest } from './manifest-fetch.js';
+export { fetchBlob } from './blob-fetch.js';
 export { verifyLogin } from './login.js';
 export * from './media-types.js';
 export {

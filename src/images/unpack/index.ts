@@ -15,3 +15,8 @@ export { type UnpackOptions, type UnpackResult, discardContents, unpackLayer } f
 export { type WhiteoutMode, type ExtractStats } from './extract.js';
 export { type Compression, type LayerType, LAYER_MEDIA_TYPES, layerType } from './media-types.js';
 export { ZSTD_BINARY } from './decompress.js';
+// The tar reader and decompression, for image archives (docker load) as well as layers.
+export { type EntryType, type TarHeader, TarReader } from './tar-reader.js';
+export { ByteReader } from './byte-reader.js';
+export { decompress } from './decompress.js';
+export { sniffCompression } from './media-types.js';

@@ -69,6 +69,30 @@ for (const rc of RUNTIME_CASES) {
       },
     );
 
+    test(
+      'a held exec waits for start, so that an attacher sees all of its output',
+      { skip: rc.runtime('').kind !== 'builtin' && 'only the built-in path holds an exec' },
+      async () => {
+        const id = await t.run(['/bin/sleep', '100']);
+        const e = await t.manager.exec(id, 'held', {
+          process: processOf(t, id, ['/bin/echo', 'first words']),
+          hold: true,
+        });
+        assert.equal(e.status, 'created');
+        assert.equal((await t.manager.state(e.id)).status, 'created');
+        const conn = await t.manager.attach(e.id, { stdout: true });
+        let out = '';
+        conn.on('stdout', (b: Buffer) => (out += b.toString()));
+        const exited = new Promise<number>((r) =>
+          conn.once('exit', (x: { exitCode: number }) => r(x.exitCode)),
+        );
+        await t.manager.start(e.id);
+        assert.equal(await exited, 0);
+        assert.equal(out, 'first words\n');
+        await t.manager.delete(id, { force: true });
+      },
+    );
+
     test('an exec needs a running container, and an exec id of its own', async () => {
       const id = await t.create(['/bin/sleep', '100']);
       const p = processOf(t, id, ['/bin/true']);

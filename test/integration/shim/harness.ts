@@ -33,7 +33,7 @@ export const RUNTIME_CASES: RuntimeCase[] = [
   {
     name: 'built-in',
     skip: false,
-    noExec: 'the built-in path has no exec plan yet',
+    noExec: false,
     runtime: () => ({ kind: 'builtin' }),
   },
   oci('berth-runtime', RUNTIME),

@@ -1,0 +1,95 @@
+// Smaller container commands: `rename`, `top`, `port`, `container prune` (docker/cli's rename.go,
+// top.go, port.go, prune.go).
+import { tabwrite } from '../../base/tabwriter.js';
+import { humanSize } from '../../base/human-units.js';
+import type { Command } from '../command.js';
+import { filtersQuery } from './ps.js';
+
+/** `berth rename`. */
+export const rename: Command = {
+  name: 'rename',
+  usage: 'berth rename CONTAINER NEW_NAME',
+  summary: 'Rename a container',
+  flags: [],
+  args: { min: 2, max: 2 },
+  run: async (cli, _v, [ref, name]) => {
+    await cli.client.call(
+      'POST',
+      `/containers/${encodeURIComponent(ref!)}/rename?name=${encodeURIComponent(name!)}`,
+    );
+    return 0;
+  },
+};
+
+/** `berth top`. */
+export const top: Command = {
+  name: 'top',
+  usage: 'berth top CONTAINER [ps OPTIONS]',
+  summary: 'Display the running processes of a container',
+  flags: [],
+  interspersed: false,
+  args: { min: 1 },
+  run: async (cli, _v, [ref, ...ps]) => {
+    const q = ps.length ? `?ps_args=${encodeURIComponent(ps.join(' '))}` : '';
+    const r = await cli.client.json<{ Titles: string[]; Processes: string[][] }>(
+      `/containers/${encodeURIComponent(ref!)}/top${q}`,
+    );
+    const text = [r.Titles, ...r.Processes].map((row) => row.join('\t') + '\n').join('');
+    cli.out(tabwrite(text, 1, 3));
+    return 0;
+  },
+};
+
+/** `berth port`: the published ports (none are bound until the network library lands). */
+export const port: Command = {
+  name: 'port',
+  usage: 'berth port CONTAINER [PRIVATE_PORT[/PROTO]]',
+  summary: 'List port mappings or a specific mapping for the container',
+  flags: [],
+  args: { min: 1, max: 2 },
+  run: async (cli, _v, [ref, which]) => {
+    const info = await cli.client.json<{
+      NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
+    }>(`/containers/${encodeURIComponent(ref!)}/json`);
+    const ports = info.NetworkSettings.Ports ?? {};
+    const want = which ? (which.includes('/') ? which : `${which}/tcp`) : undefined;
+    if (want && !ports[want]) {
+      cli.err(`Error: No public port '${want}' published for ${ref}\n`);
+      return 1;
+    }
+    for (const [p, bindings] of Object.entries(ports))
+      if (!want || p === want)
+        for (const b of bindings ?? []) cli.out(`${want ? '' : `${p} -> `}${b.HostIp}:${b.HostPort}\n`);
+    return 0;
+  },
+};
+
+/** `berth container prune`. */
+export const prune: Command = {
+  name: 'prune',
+  usage: 'berth container prune [OPTIONS]',
+  summary: 'Remove all stopped containers',
+  flags: [
+    { name: 'filter', kind: 'list', usage: 'Provide filter values (e.g. "until=<timestamp>")' },
+    { name: 'force', short: 'f', kind: 'bool', usage: 'Do not prompt for confirmation' },
+  ],
+  args: { min: 0, max: 0 },
+  run: async (cli, v) => {
+    if (!v.force) {
+      cli.out('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
+      const answer = await new Promise<string>((resolve) => {
+        process.stdin.once('data', (b: Buffer) => resolve(b.toString('utf8').trim()));
+        process.stdin.once('end', () => resolve(''));
+      });
+      process.stdin.pause();
+      if (!/^y(es)?$/i.test(answer)) return 0;
+    }
+    const q = filtersQuery((v.filter as string[] | undefined) ?? []);
+    const r = JSON.parse(
+      (await cli.client.call('POST', `/containers/prune${q ? `?${q}` : ''}`)).body.toString('utf8'),
+    ) as { ContainersDeleted: string[] | null; SpaceReclaimed: number };
+    if (r.ContainersDeleted?.length) cli.out(`Deleted Containers:\n${r.ContainersDeleted.join('\n')}\n\n`);
+    cli.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+    return 0;
+  },
+};
