@@ -21,7 +21,7 @@ import { registerVolumes } from '../dockerapi/volumes.js';
 import { hostLayout } from '../runtime/cgroups/layout.js';
 import { openStores } from '../metadata/index.js';
 import type { DaemonConfig } from './config.js';
-import { ContainerService, DirectoryVolumes, StoreImageSource } from './services/containers/index.js';
+import { containerAttachments, ContainerService, StoreImageSource } from './services/containers/index.js';
 import { EventBus } from './services/events/index.js';
 import { openImageService } from './services/images/index.js';
 import { NetworkService } from './services/networks/index.js';
@@ -80,18 +80,40 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     shims: new ShimManager({ root: join(config.state, 'shims') }),
     events,
     images: new StoreImageSource(stores),
-    volumes: new DirectoryVolumes(config.root),
+    volumes,
+    networks,
     config,
     log: instance.log,
   });
   const adopted = await containers.recover();
   if (adopted) instance.log.info('containers re-adopted', { running: adopted });
+  networks.attachContainers(containerAttachments(containers.ctx));
+  // After the re-adoption: what containers that died meanwhile left (netns, veths, rules, leases) goes.
+  const live = new Set(
+    containers.ctx.records
+      .list()
+      .filter((c) => c.state === 'running' || c.state === 'paused')
+      .map((c) => c.id),
+  );
+  const recovered = await networks.recover((id) => live.has(id));
+  if (recovered.removed.length || recovered.failed.length)
+    instance.log.info('container networking recovered', {
+      removed: recovered.removed.length,
+      failed: recovered.failed.map((f) => `${f.containerId}: ${f.error}`).join('; ') || undefined,
+    });
   registerImages(router, images);
   registerImageChanges(router, images);
   registerImagePull(router, images);
   registerImagePush(router, images);
   registerImageArchives(router, images);
-  registerSystemDf(router, images);
+  registerSystemDf(router, images, {
+    volumes: async () =>
+      volumes.usage().map((v) => ({
+        summary: v,
+        size: v.UsageData?.Size ?? 0,
+        active: (v.UsageData?.RefCount ?? 0) > 0,
+      })),
+  });
   registerContainers(router, containers);
   registerContainerStreams(router, containers);
   registerStats(router, containers);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { NetworkManager } from '../../../src/network/index.js';
 import { hostLinks, iptablesLines, leases, nsfsMountsUnder, token } from '../network/host.js';
 import { testPool, testSubnet } from '../network/subnets.js';
+import { seedBusyboxImage } from '../../fixtures/store-image.js';
+import { cleanupDaemon } from '../containers/harness.js';
 import { startBerthd, type TestDaemon } from './harness.js';
 
 /** What of one daemon's networking is on the host now. */
@@ -30,8 +32,8 @@ export interface NetworkDaemon extends TestDaemon {
   restart(): Promise<NetworkDaemon>;
 }
 
-/** Starts berthd with its own default bridge and address pool. */
-export async function startNetworkDaemon(): Promise<NetworkDaemon> {
+/** Starts berthd with its own default bridge and address pool (and busybox:latest in its store). */
+export async function startNetworkDaemon(opts: { busybox?: boolean } = {}): Promise<NetworkDaemon> {
   const bridge = `bt${token()}`;
   const subnet = testSubnet();
   const pool = testPool();
@@ -40,7 +42,12 @@ export async function startNetworkDaemon(): Promise<NetworkDaemon> {
     bip: `${subnet.host(1)}/24`,
     'default-address-pools': [pool],
   };
-  return wrap(await startBerthd({ config }), bridge, subnet.cidr, config);
+  return wrap(
+    await startBerthd({ config, ...(opts.busybox && { seed: (root: string) => seedBusyboxImage(root) }) }),
+    bridge,
+    subnet.cidr,
+    config,
+  );
 }
 
 function wrap(d: TestDaemon, bridge: string, bridgeSubnet: string, config: object): NetworkDaemon {
@@ -93,7 +100,8 @@ function wrap(d: TestDaemon, bridge: string, bridgeSubnet: string, config: objec
     },
     stop: async () => {
       await watch();
-      await stopDaemon({ keep: true });
+      // Every container removed through the API, then the daemon stopped; mounts and shims undone.
+      await cleanupDaemon({ ...d, stop: (o) => (o?.keep ? stopDaemon(o) : Promise.resolve()) });
       // What a daemon leaves on purpose (its bridges, as dockerd leaves docker0) goes with the test.
       const manager = await NetworkManager.open({ root: d.root, state: d.state, defaultBridge: false });
       try {

@@ -197,3 +197,27 @@ describe('NetworkSettings', () => {
     ]);
   });
 });
+
+describe('planNetworking and the docker CLI', () => {
+  it('the endpoint keyed "default" is the default bridge', () => {
+    const { plan } = planNetworking({ NetworkMode: 'default' }, { default: {} }, resolve);
+    assert.deepEqual(plan, {
+      kind: 'networks',
+      attachments: [{ networkId: 'bridge-id', networkName: 'bridge', aliases: [] }],
+    });
+  });
+});
+
+describe('planNetworking without a default bridge (--bridge=none)', () => {
+  it('the default mode is a private namespace; an explicit bridge is not found', () => {
+    const none = (ref: string): NetworkRecord => {
+      if (ref === 'bridge') throw new BerthError('NotFound', 'network bridge not found');
+      return resolve(ref);
+    };
+    assert.deepEqual(planNetworking({}, { default: {} }, none, false).plan, { kind: 'none', private: true });
+    assert.throws(() => planNetworking({ NetworkMode: 'bridge' }, undefined, none, false), {
+      message: 'network bridge not found',
+    });
+    assert.equal(planNetworking({ NetworkMode: 'web' }, undefined, none, false).plan.kind, 'networks');
+  });
+});

@@ -7,6 +7,7 @@ import type { ServiceContext } from './context.js';
 import { releaseRootfs } from './bundle.js';
 import { stopHealthChecks } from './health.js';
 import { check } from './states.js';
+import { detachNetworks } from './networking.js';
 import { cgroupPathsOf } from './lifecycle.js';
 import { thawCgroups } from '../../../runtime/index.js';
 
@@ -80,9 +81,8 @@ export async function removeContainer(
           if (!(err instanceof BerthError && err.code === 'NotFound')) throw err;
         });
     if (data.bundle) rmSync(data.bundle, { recursive: true, force: true });
-    if (opts.volumes)
-      for (const m of data.mounts ?? [])
-        if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name)) ctx.volumes.remove(m.Name);
+    await detachNetworks(ctx, id);
+    ctx.volumes.release(id, opts.volumes === true);
     ctx.records.delete(id);
     ctx.backoff.delete(id);
     ctx.emit(cur, 'destroy');

@@ -27,7 +27,8 @@ export interface AttachmentPlan {
 /** The networking of a container, as create decided it. */
 export type NetworkPlan =
   | { kind: 'host' }
-  | { kind: 'none' }
+  /** `private`: a daemon without a default bridge (`--bridge=none`) gives default containers a namespace of their own from the runtime, as before networking, without a sandbox. */
+  | { kind: 'none'; private?: true }
   | { kind: 'container'; ref: string }
   | { kind: 'networks'; attachments: AttachmentPlan[] };
 
@@ -37,13 +38,20 @@ export function networkModeOf(host: HostConfig): string {
   return mode === '' || mode === 'default' ? 'bridge' : mode;
 }
 
-/** Decides a container's networking; `resolve` finds a network by name or ID (404 when missing). */
+/**
+ * Decides a container's networking; `resolve` finds a network by name or ID (404 when missing).
+ * `defaultBridge` false: the daemon runs without one (dockerd's --bridge=none), so the default mode
+ * means no network, as dockerd's does then.
+ */
 export function planNetworking(
   host: HostConfig,
   endpoints: Record<string, EndpointSettings> | null | undefined,
   resolve: (ref: string) => NetworkRecord,
+  defaultBridge = true,
 ): { plan: NetworkPlan; warnings: string[] } {
   const mode = networkModeOf(host);
+  if (!defaultBridge && (host.NetworkMode ?? '') in { '': 1, default: 1 })
+    return { plan: { kind: 'none', private: true }, warnings: [] };
   const warnings: string[] = [];
   const publishes = Object.keys(host.PortBindings ?? {}).length > 0 || host.PublishAllPorts === true;
   if (mode === 'host') {
@@ -87,7 +95,10 @@ export function planNetworking(
       );
     attachments.push({ networkId: net.id, networkName: net.name, aliases, ...(ipv4 && { ipv4 }) });
   };
-  add(mode, requested.get(mode));
+  // The docker CLI keys the mode's endpoint by the mode as given ("default" when no --network).
+  const given = host.NetworkMode || 'default';
+  add(mode, requested.get(given) ?? requested.get(mode));
+  requested.delete(given);
   requested.delete(mode);
   for (const [ref, settings] of requested) add(ref, settings);
   return { plan: { kind: 'networks', attachments }, warnings };
