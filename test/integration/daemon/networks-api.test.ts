@@ -155,4 +155,34 @@ describe('berthd networks through the docker CLI and berth', { skip: skipUnlessR
     assert.equal((await d.api('DELETE', '/networks/status-net')).status, 204);
     assert.equal((await d.api('DELETE', '/networks/status-net')).status, 404);
   });
+
+  test('network events: create, destroy (and connect, disconnect in the container tests)', async () => {
+    const since = (Date.now() / 1000).toFixed(3);
+    const made = await d.api('POST', '/networks/create', { Name: 'evented' });
+    const id = (made.body as { Id: string }).Id;
+    assert.equal((await d.api('DELETE', '/networks/evented')).status, 204);
+    const until = (Date.now() / 1000 + 0.001).toFixed(3);
+    const r = await d.api(
+      'GET',
+      `/events?since=${since}&until=${until}&filters=${encodeURIComponent('{"type":["network"]}')}`,
+    );
+    const events = r.text
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            Type: string;
+            Action: string;
+            Actor: { ID: string; Attributes: Record<string, string> };
+          },
+      );
+    assert.deepEqual(
+      events.map((e) => [e.Type, e.Action, e.Actor.ID, e.Actor.Attributes]),
+      [
+        ['network', 'create', id, { name: 'evented', type: 'bridge' }],
+        ['network', 'destroy', id, { name: 'evented', type: 'bridge' }],
+      ],
+    );
+  });
 });

@@ -132,4 +132,28 @@ describe('berthd volumes through the docker CLI and berth', { skip: skipUnlessRo
     assert.equal((await d.api('DELETE', '/volumes/s1')).status, 404);
     assert.equal((await d.api('POST', '/volumes/create', { Name: '-x' })).status, 400);
   });
+
+  test('volume events: create and destroy', async () => {
+    const since = (Date.now() / 1000).toFixed(3);
+    assert.equal((await d.api('POST', '/volumes/create', { Name: 'evented' })).status, 201);
+    assert.equal((await d.api('DELETE', '/volumes/evented')).status, 204);
+    const until = (Date.now() / 1000 + 0.001).toFixed(3);
+    const r = await d.api(
+      'GET',
+      `/events?since=${since}&until=${until}&filters=${encodeURIComponent('{"type":["volume"]}')}`,
+    );
+    const events = r.text
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } },
+      );
+    assert.deepEqual(
+      events.map((e) => [e.Action, e.Actor.ID, e.Actor.Attributes]),
+      [
+        ['create', 'evented', { driver: 'local' }],
+        ['destroy', 'evented', { driver: 'local' }],
+      ],
+    );
+  });
 });
