@@ -4,7 +4,6 @@
 // data), and down -v at the end leaves no container, network, volume or host networking behind.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { skipUnlessRoot } from '../integration/runtime/harness.js';
 import { runCommand } from './engines.js';
 import {
+  fetchLocal,
   startNetworkDaemon,
   type NetworkDaemon,
   type NetworkTraces,
@@ -40,18 +40,6 @@ services:
 volumes:
   data: {}
 `;
-
-function fetchLocal(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
 
 describe(
   'docker-compose against berthd',

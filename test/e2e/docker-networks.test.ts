@@ -5,12 +5,14 @@
 // container; and after everything is removed — also after a container was killed while berthd was
 // SIGKILLed and then restarted — no veth, netns, iptables rule or lease of the daemon is left.
 import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
 import { existsSync } from 'node:fs';
-import { get } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { skipUnlessRoot } from '../integration/runtime/harness.js';
+import { testSubnet } from '../integration/network/subnets.js';
 import {
+  fetchLocal,
   startNetworkDaemon,
   type NetworkDaemon,
   type NetworkTraces,
@@ -21,19 +23,6 @@ const HTTPD = [
   '-c',
   'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 80 -h /www',
 ];
-
-/** GET http://127.0.0.1:port/ from the host. */
-function fetchLocal(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
 
 async function retry<T>(fn: () => Promise<T>, ok: (v: T) => boolean, tries = 10): Promise<T> {
   let last: T = await fn();
@@ -248,6 +237,53 @@ for (const client of CLIENTS) {
         assert.doesNotMatch(routes, /^default/m);
         const bridged = await ok(['run', '--rm', 'busybox', 'ip', 'route']);
         assert.match(bridged, /^default via /m);
+      });
+
+      test('none, host, container: and a static --ip', async () => {
+        const none = await ok(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']);
+        assert.deepEqual(
+          none
+            .trim()
+            .split('\n')
+            .map((l) => l.split(':')[1]!.trim()),
+          ['lo'],
+        );
+        assert.match(none, /LOOPBACK,UP/);
+        const host = await ok(['run', '--rm', '--network', 'host', 'busybox', 'hostname']);
+        assert.equal(host.trim(), hostname());
+        const joined = await ok([
+          'run',
+          '--rm',
+          '--network',
+          'container:srv',
+          'busybox',
+          'wget',
+          '-qO-',
+          'http://127.0.0.1/',
+        ]);
+        assert.match(joined, /^hello from /);
+        const subnet = testSubnet();
+        await ok(['network', 'create', '--subnet', subnet.cidr, 'fixed']);
+        const addr = await ok([
+          'run',
+          '--rm',
+          '--network',
+          'fixed',
+          '--ip',
+          subnet.host(77),
+          'busybox',
+          'ip',
+          '-o',
+          '-4',
+          'addr',
+          'show',
+          'eth0',
+        ]);
+        assert.match(addr, new RegExp(`inet ${subnet.host(77).replace(/\./g, '\\.')}/24`));
+        const refused = await cli(['run', '--rm', '--ip', '10.9.9.9', 'busybox', 'true']);
+        assert.notEqual(refused.code, 0);
+        assert.match(refused.stderr, /user specified IP address is supported on user defined networks only/);
+        await ok(['network', 'rm', 'fixed']);
       });
 
       test('connect and disconnect a running container; extra hosts and dns flags', async () => {

@@ -435,8 +435,15 @@ export function parseContainerFlags(
     HostConfig: host,
     NetworkingConfig: {
       EndpointsConfig:
-        network && (ip || aliases.length)
-          ? { [network]: { ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}), Aliases: aliases } }
+        // The docker CLI keys the endpoint "default" when no --network is given; the daemon then refuses
+        // what the default bridge cannot have (static addresses, aliases) with dockerd's message.
+        ip || aliases.length
+          ? {
+              [network || 'default']: {
+                ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}),
+                Aliases: aliases,
+              },
+            }
           : {},
     },
   };

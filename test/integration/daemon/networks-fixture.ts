@@ -3,6 +3,7 @@
 // device or a subnet), and a stop that takes down everything of its networking (bridges, iptables rules,
 // namespaces, leases) after the daemon is gone. `leaks()` reports what of its networking is still on the
 // host, read from the kernel and the tools, never from berthd's word.
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { NetworkManager } from '../../../src/network/index.js';
 import { hostLinks, iptablesLines, leases, nsfsMountsUnder, token } from '../network/host.js';
@@ -113,4 +114,17 @@ function wrap(d: TestDaemon, bridge: string, bridgeSubnet: string, config: objec
     },
   });
   return nd;
+}
+
+/** GET http://127.0.0.1:<port>/ from the host (a published port); rejects when nothing answers. */
+export function fetchLocal(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
 }

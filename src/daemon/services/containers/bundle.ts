@@ -171,7 +171,8 @@ export function writeBundle(
     network: networkNamespace(ctx, id, input.network),
     pid: namespaceOf(ctx, host.PidMode, 'pid', 'pid'),
     ipc: namespaceOf(ctx, host.IpcMode, 'ipc', 'ipc'),
-    uts: namespaceOf(ctx, host.UTSMode ?? (hostNetwork ? 'host' : ''), 'uts', 'uts'),
+    // The docker CLI sends UTSMode "": with host networking that means the host's UTS namespace too.
+    uts: namespaceOf(ctx, host.UTSMode || (hostNetwork ? 'host' : ''), 'uts', 'uts'),
     // Docker's default on cgroup v1 hosts is the host's cgroup namespace; v2 hosts get their own.
     cgroup: (host.CgroupnsMode === 'private' ? 'private' : 'host') as NamespaceChoice,
   };
