@@ -350,6 +350,12 @@ for (const client of CLIENTS) {
           (s) => s === 'exited',
         );
         assert.equal(state, 'exited');
+        // The containers that lived through the restart keep their names on the network.
+        const again = await retry(
+          () => cli(['run', '--rm', '--network', 'appnet', 'busybox', 'wget', '-qO-', 'http://srv/']),
+          (r) => r.code === 0,
+        );
+        assert.match(again.stdout, /^hello from /, again.stderr);
         for (const c of ['victim', 'srv', 'roamer']) await ok(['rm', '-f', c]);
         await ok(['network', 'rm', 'appnet', 'other', 'inside']);
         assert.deepEqual(await d.traces(), start);

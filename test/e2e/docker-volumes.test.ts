@@ -53,6 +53,8 @@ for (const client of CLIENTS) {
         assert.equal(busy.code, 1);
         const id = (await ok(['inspect', '-f', '{{.Id}}', 'writer'])).trim();
         assert.match(busy.stderr, new RegExp(`remove keep: volume is in use - \\[${id}\\]`));
+        const df = await ok(['system', 'df', '--format', '{{.Type}} {{.TotalCount}} {{.Active}}']);
+        assert.match(df, /^Local Volumes 1 1$/m, df);
         await ok(['rm', '-v', 'writer']);
         const read = await ok([
           'run',
