@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BerthError } from '../../../base/errors.js';
+import { BerthError, messageOf } from '../../../base/errors.js';
 import type { Logger } from '../../../base/log.js';
 import { DOCKER_NAMESPACE, type Stores, type Volume, type Volumes } from '../../../metadata/index.js';
 import { mountsUsing } from '../../../snapshots/index.js';
@@ -201,10 +201,19 @@ export class VolumeService {
     for (const name of names) {
       const v = this.find(name);
       if (!v || this.records.usersOf(name).length) continue;
-      if (removeAnonymous && v.anonymous) {
-        this.destroy(v);
-        removed.push(name);
-      } else unmountVolume(v.options, v.mountpoint);
+      try {
+        if (removeAnonymous && v.anonymous) {
+          this.destroy(v);
+          removed.push(name);
+        } else unmountVolume(v.options, v.mountpoint);
+      } catch (err) {
+        // The container goes regardless; the volume stays for `volume rm` or `volume prune` to retry.
+        this.log.warn('releasing a volume failed', {
+          volume: name,
+          container: containerId,
+          error: messageOf(err),
+        });
+      }
     }
     return removed;
   }
