@@ -323,6 +323,47 @@ for (const client of CLIENTS) {
         assert.match(busy.stderr, /has active endpoints/);
       });
 
+      test('ten containers started at once on one network get addresses of their own; a policy restart reconnects', async () => {
+        const ids = await Promise.all(
+          Array.from({ length: 10 }, async (_, i) =>
+            (
+              await ok(['run', '-d', '--name', `many${i}`, '--network', 'other', 'busybox', 'sleep', '600'])
+            ).trim(),
+          ),
+        );
+        const addrs = await Promise.all(
+          ids.map(async (id) =>
+            (await ok(['inspect', '-f', '{{.NetworkSettings.Networks.other.IPAddress}}', id])).trim(),
+          ),
+        );
+        assert.equal(new Set(addrs).size, 10, addrs.join(' '));
+        assert.ok(addrs.every((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a)));
+        const reach = await ok(['exec', 'many0', 'ping', '-c', '1', '-W', '2', 'many9']);
+        assert.match(reach, /1 packets received/);
+        await ok(['rm', '-f', ...ids]);
+        await ok([
+          'run',
+          '-d',
+          '--name',
+          'flaky',
+          '--network',
+          'other',
+          '--restart',
+          'on-failure:2',
+          'busybox',
+          'sh',
+          '-c',
+          'sleep 0.3; exit 3',
+        ]);
+        const restarts = await retry(
+          async () => (await ok(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', 'flaky'])).trim(),
+          (v) => v === '2 exited',
+          40,
+        );
+        assert.equal(restarts, '2 exited');
+        await ok(['rm', 'flaky']);
+      });
+
       test('after a SIGKILLed berthd and a killed container, a restart leaves nothing behind', async () => {
         await ok([
           'run',
