@@ -38,6 +38,7 @@ for (const client of CLIENTS) {
       });
 
       test('a named volume outlives its container, with the image content copied up', async () => {
+        const since = (Date.now() / 1000).toFixed(3);
         await ok([
           'run',
           '--name',
@@ -49,6 +50,18 @@ for (const client of CLIENTS) {
           '-c',
           'echo kept > /etc/mark',
         ]);
+        const until = (Date.now() / 1000 + 0.001).toFixed(3);
+        const events = await d.api(
+          'GET',
+          `/events?since=${since}&until=${until}&filters=${encodeURIComponent('{"type":["volume"]}')}`,
+        );
+        assert.deepEqual(
+          events.text
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { Action: string; Actor: { ID: string } }).Action),
+          ['create', 'mount', 'unmount'],
+        );
         const busy = await cli(['volume', 'rm', 'keep']);
         assert.equal(busy.code, 1);
         const id = (await ok(['inspect', '-f', '{{.Id}}', 'writer'])).trim();

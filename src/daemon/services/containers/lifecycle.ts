@@ -178,6 +178,7 @@ export async function recordExit(
     .catch((err: unknown) => ctx.log.warn('deleting a shim failed', { id, error: messageOf(err) }));
   // dockerd releases a container's network when it stops: the sandbox lives from start to exit.
   await detachNetworks(ctx, id);
+  ctx.volumes.unmountedFor(id);
   if (exit.oomKilled) ctx.emit(c, 'oom');
   ctx.emit(c, 'die', { exitCode: String(exit.exitCode) });
   ctx.runs.delete(id);

@@ -16,8 +16,10 @@ export interface VolumeSource {
   copyUp(volume: PreparedVolume, from: string): void;
   /** Records that a container mounts a volume at `destination`. */
   use(containerId: string, name: string, destination: string, readOnly: boolean): void;
-  /** Mounts the filesystems of a container's volumes that need one (before a start). */
+  /** Mounts the filesystems of a container's volumes that need one (before a start); `mount` events. */
   mountFor(containerId: string): void;
+  /** After a container's exit: `unmount` events. */
+  unmountedFor(containerId: string): void;
   /** Forgets a container's mounts; removes its anonymous volumes when `removeAnonymous`. */
   release(containerId: string, removeAnonymous: boolean): string[];
   /** Removes a volume a failed create made. */

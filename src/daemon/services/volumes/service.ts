@@ -8,7 +8,13 @@ import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, messageOf } from '../../../base/errors.js';
 import type { Logger } from '../../../base/log.js';
-import { DOCKER_NAMESPACE, type Stores, type Volume, type Volumes } from '../../../metadata/index.js';
+import {
+  DOCKER_NAMESPACE,
+  type Stores,
+  type Volume,
+  type VolumeMount,
+  type Volumes,
+} from '../../../metadata/index.js';
 import { mountsUsing } from '../../../snapshots/index.js';
 import type { PublishEvent } from '../networks/index.js';
 import { boolFilter, checkFilterKeys, fuzzyMatch, labelsMatch } from '../object-filters.js';
@@ -182,11 +188,24 @@ export class VolumeService {
     this.records.attach({ containerId, volumeName: name, destination, readOnly });
   }
 
-  /** Mounts the filesystems of a container's volumes that need one (before a start; after a reboot). */
+  /**
+   * Before a start (and after a reboot): mounts the filesystems of a container's volumes that need one,
+   * and publishes dockerd's `mount` event for each volume.
+   */
   mountFor(containerId: string): void {
     for (const m of this.records.mountsOf(containerId)) {
       const v = this.find(m.volumeName);
-      if (v) mountVolume(v.name, v.options, v.mountpoint);
+      if (!v) continue;
+      mountVolume(v.name, v.options, v.mountpoint);
+      this.publish('volume', 'mount', v.name, mountAttributes(v, m, containerId));
+    }
+  }
+
+  /** After a container's exit: dockerd's `unmount` event for each of its volumes. */
+  unmountedFor(containerId: string): void {
+    for (const m of this.records.mountsOf(containerId)) {
+      const v = this.find(m.volumeName);
+      if (v) this.publish('volume', 'unmount', v.name, { container: containerId, driver: v.driver });
     }
   }
 
@@ -258,6 +277,17 @@ export class VolumeService {
     this.publish('volume', 'destroy', v.name, { driver: v.driver });
     this.log.debug('volume removed', { volume: v.name });
   }
+}
+
+/** The attributes of dockerd's volume `mount` event (daemon/volumes.go). */
+function mountAttributes(v: Volume, m: VolumeMount, containerId: string): Record<string, string> {
+  return {
+    container: containerId,
+    destination: m.destination,
+    driver: v.driver,
+    propagation: '',
+    'read/write': String(!m.readOnly),
+  };
 }
 
 function checkName(name: string): void {
