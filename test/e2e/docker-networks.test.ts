@@ -197,6 +197,14 @@ for (const client of CLIENTS) {
         };
         assert.ok(info.NetworkSettings.IPAddress, 'the default bridge fills the top-level address');
         assert.equal(info.NetworkSettings.Networks.bridge?.IPAddress, info.NetworkSettings.IPAddress);
+        const members = await ok([
+          'network',
+          'inspect',
+          '-f',
+          '{{range .Containers}}{{.Name}} {{end}}',
+          'bridge',
+        ]);
+        assert.match(members, /\bpub\b/, 'the default bridge lists its containers');
         const ps = await ok(['ps', '--filter', 'name=pub', '--format', '{{.Ports}}']);
         assert.match(ps, /127\.0\.0\.1:\d+->80\/tcp/);
         const resolv = await ok(['exec', 'pub', 'cat', '/etc/resolv.conf']);
