@@ -153,6 +153,10 @@ for (const client of CLIENTS) {
         const member = Object.values(net.Containers).find((c) => c.Name === 'srv');
         assert.equal(member?.IPv4Address.split('/')[0], ep.IPAddress);
 
+        const byNet = await ok(['ps', '--filter', 'network=appnet', '--format', '{{.Names}}']);
+        assert.equal(byNet, 'srv\n');
+        const byNetId = await ok(['ps', '--filter', `network=${net.Id}`, '--format', '{{.Names}}']);
+        assert.equal(byNetId, 'srv\n');
         const hosts = await ok(['exec', 'srv', 'cat', '/etc/hosts']);
         assert.match(
           hosts,

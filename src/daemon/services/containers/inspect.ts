@@ -12,12 +12,6 @@ export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 const time = (d: Date | undefined): string => (d ? d.toISOString() : ZERO_TIME);
 
-/** The network a container's list filter `network=` matches: its first network, or its mode. */
-export function networkName(host: HostConfig): string {
-  const mode = host.NetworkMode ?? '';
-  return mode === '' || mode === 'default' ? 'bridge' : mode.startsWith('container:') ? '' : mode;
-}
-
 /** swagger ContainerState. */
 export function containerState(ctx: ServiceContext, c: Container): Record<string, unknown> & StateForStatus {
   const data = ctx.data(c);

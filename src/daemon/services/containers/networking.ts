@@ -160,6 +160,17 @@ function readOr(path: string): string {
   }
 }
 
+/** The names and IDs of a container's networks, for `ps --filter network=` (dockerd matches either). */
+export function containerNetworkRefs(ctx: ServiceContext, c: Container): string[] {
+  const plan = planOf(ctx, c);
+  if (plan.kind === 'host' || plan.kind === 'none') {
+    const id = ctx.networks.predefinedIds()[plan.kind];
+    return [plan.kind, id];
+  }
+  if (plan.kind === 'container') return [];
+  return plan.attachments.flatMap((a) => [a.networkName, a.networkId]);
+}
+
 /** inspect's NetworkSettings of a container. */
 export function containerNetworkSettings(ctx: ServiceContext, c: Container): Record<string, unknown> {
   const plan = planOf(ctx, c);
