@@ -45,6 +45,20 @@ const FLAGS: Flag[] = [
   { name: 'default-runtime', kind: 'string', usage: 'Default OCI runtime for containers', default: 'berth' },
   { name: 'registry-mirror', kind: 'list', usage: 'Preferred registry mirror' },
   { name: 'insecure-registry', kind: 'list', usage: 'Enable insecure registry communication' },
+  {
+    name: 'bridge',
+    short: 'b',
+    kind: 'string',
+    usage: 'Attach containers to a network bridge',
+    default: 'berth0',
+  },
+  { name: 'bip', kind: 'string', usage: 'Specify network bridge IP' },
+  {
+    name: 'default-address-pool',
+    kind: 'list',
+    usage: 'Default address pools for node specific local networks (base=CIDR,size=N)',
+  },
+  { name: 'dns', kind: 'list', usage: 'DNS server to use' },
   { name: 'version', short: 'v', kind: 'bool', usage: 'Print version information and quit' },
   { name: 'help', short: 'h', kind: 'bool', usage: 'Print usage' },
 ];
@@ -56,6 +70,18 @@ A self-sufficient runtime for containers: serves the Docker Engine API.
 Options:
 ${flagUsage(FLAGS)}
 `;
+
+/** dockerd's --default-address-pool value: `base=172.80.0.0/16,size=24`. */
+function parsePoolFlag(spec: string): { base: string; size: number } {
+  const fields = Object.fromEntries(spec.split(',').map((kv) => kv.split('=', 2) as [string, string]));
+  const size = Number(fields.size);
+  if (!fields.base || !Number.isInteger(size))
+    throw new BerthError(
+      'InvalidArgument',
+      `--default-address-pool "${spec}": want base=<CIDR>,size=<prefix length>`,
+    );
+  return { base: fields.base, size };
+}
 
 /** Flags as config fields, only those given (so that a clash with the config file can be told). */
 function configFromFlags(values: Record<string, unknown>): Partial<DaemonConfig> {
@@ -72,6 +98,11 @@ function configFromFlags(values: Record<string, unknown>): Partial<DaemonConfig>
   if (str('default-runtime') !== undefined) out.defaultRuntime = str('default-runtime');
   if (list('registry-mirror')) out.registryMirrors = list('registry-mirror');
   if (list('insecure-registry')) out.insecureRegistries = list('insecure-registry');
+  if (str('bridge') !== undefined) out.bridge = str('bridge');
+  if (str('bip') !== undefined) out.bip = str('bip');
+  if (list('dns')) out.dns = list('dns');
+  const pools = list('default-address-pool');
+  if (pools) out.defaultAddressPools = pools.map(parsePoolFlag);
   const runtimes = list('add-runtime');
   if (runtimes) {
     const map: Record<string, RuntimeConfig> = {};

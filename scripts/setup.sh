@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # layers go through the zstd binary. Networks use Debian's CNI plugins, iptables and util-linux's nsenter.
 PACKAGES=(gcc g++ python3 make libc6-dev busybox-static runc crun containerd podman conmon netavark iproute2
   hyperfine docker.io procps docker-registry skopeo umoci zstd apache2-utils openssl
-  containernetworking-plugins iptables util-linux)
+  containernetworking-plugins iptables util-linux docker-compose)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -8,6 +8,8 @@ import { Client, DaemonError, DEFAULT_HOST } from './client.js';
 import type { CliContext, Command } from './command.js';
 import { CONTAINER_COMMANDS, containerSubcommand } from './commands/container.js';
 import { IMAGE_COMMANDS } from './image-commands.js';
+import { NETWORK_COMMANDS } from './network-commands.js';
+import { VOLUME_COMMANDS } from './volume-commands.js';
 
 const GLOBAL_FLAGS: Flag[] = [
   { name: 'host', short: 'H', kind: 'string', usage: 'Daemon socket to connect to (default $BERTH_HOST)' },
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'system prune': async () => (await import('./commands/system-prune.js')).systemPrune,
   ...IMAGE_COMMANDS,
   ...CONTAINER_COMMANDS,
+  ...NETWORK_COMMANDS,
+  ...VOLUME_COMMANDS,
   'cri pods': async () => (await import('./commands/cri.js')).criPods,
   'cri ps': async () => (await import('./commands/cri.js')).criPs,
   'cri images': async () => (await import('./commands/cri.js')).criImages,
@@ -47,6 +51,7 @@ const SUMMARIES: Record<string, string> = {
   login: 'Authenticate to a registry',
   logout: 'Log out from a registry',
   logs: 'Fetch the logs of a container',
+  network: 'Manage networks',
   pause: 'Pause all processes within one or more containers',
   ps: 'List containers',
   pull: 'Download an image from a registry',
@@ -67,6 +72,7 @@ const SUMMARIES: Record<string, string> = {
   unpause: 'Unpause all processes within one or more containers',
   update: 'Update configuration of one or more containers',
   version: 'Show the Berth version information',
+  volume: 'Manage volumes',
   wait: 'Block until one or more containers stop, then print their exit codes',
 };
 

@@ -42,6 +42,14 @@ export interface DaemonConfig {
   insecureRegistries: string[];
   /** Per-host settings: `{"registry.k8s.io": {"mirrors": ["http://127.0.0.1:5001"]}}`. */
   registries: Record<string, RegistryHostConfig>;
+  /** The default bridge network's device (dockerd's --bridge; `berth0`), or `none` for no default bridge. */
+  bridge: string;
+  /** The default bridge's address and prefix (dockerd's --bip, `172.17.0.1/16`); a free pool when empty. */
+  bip: string;
+  /** Where networks get subnets from (dockerd's default-address-pools: `{"base":"172.80.0.0/16","size":24}`). */
+  defaultAddressPools: { base: string; size: number }[];
+  /** Upstream resolvers for the networks' DNS servers (dockerd's --dns); the host's when empty. */
+  dns: string[];
 }
 
 /** The built-in runtime's name (berth-init through the shim, no runtime binary). */
@@ -62,13 +70,17 @@ export function defaultConfig(): DaemonConfig {
     registryMirrors: [],
     insecureRegistries: [],
     registries: {},
+    bridge: 'berth0',
+    bip: '',
+    defaultAddressPools: [],
+    dns: [],
   };
 }
 
 /** daemon.json keys → config fields, with the check each value must pass. */
 const FILE_KEYS: Record<
   string,
-  { field: keyof DaemonConfig; kind: 'string' | 'bool' | 'strings' | 'object' }
+  { field: keyof DaemonConfig; kind: 'string' | 'bool' | 'strings' | 'object' | 'objects' }
 > = {
   'data-root': { field: 'root', kind: 'string' },
   'exec-root': { field: 'state', kind: 'string' },
@@ -82,6 +94,10 @@ const FILE_KEYS: Record<
   'registry-mirrors': { field: 'registryMirrors', kind: 'strings' },
   'insecure-registries': { field: 'insecureRegistries', kind: 'strings' },
   registries: { field: 'registries', kind: 'object' },
+  bridge: { field: 'bridge', kind: 'string' },
+  bip: { field: 'bip', kind: 'string' },
+  'default-address-pools': { field: 'defaultAddressPools', kind: 'objects' },
+  dns: { field: 'dns', kind: 'strings' },
 };
 
 /** The settings in a daemon.json text, by config field; errors name the file and the key. */
@@ -110,11 +126,13 @@ export function parseConfigFile(text: string, path: string): Partial<DaemonConfi
           ? typeof value === 'boolean'
           : kind === 'strings'
             ? Array.isArray(value) && value.every((v) => typeof v === 'string')
-            : typeof value === 'object' && value !== null && !Array.isArray(value);
+            : kind === 'objects'
+              ? Array.isArray(value) && value.every((v) => typeof v === 'object' && v !== null)
+              : typeof value === 'object' && value !== null && !Array.isArray(value);
     if (!ok)
       throw new BerthError(
         'InvalidArgument',
-        `config file "${path}": "${key}" must be ${kind === 'strings' ? 'a list of strings' : kind === 'bool' ? 'true or false' : `a ${kind}`}`,
+        `config file "${path}": "${key}" must be ${kind === 'strings' ? 'a list of strings' : kind === 'objects' ? 'a list of objects' : kind === 'bool' ? 'true or false' : `a ${kind}`}`,
       );
     out[field] = value;
   }
@@ -166,6 +184,12 @@ export function resolveConfig(file: Partial<DaemonConfig>, flags: Partial<Daemon
   if (config.defaultRuntime !== BUILTIN_RUNTIME && !(config.defaultRuntime in config.runtimes))
     throw new BerthError('InvalidArgument', `default-runtime: no runtime named "${config.defaultRuntime}"`);
   for (const host of config.hosts) parseHost(host);
+  for (const [i, pool] of config.defaultAddressPools.entries())
+    if (typeof pool.base !== 'string' || typeof pool.size !== 'number')
+      throw new BerthError(
+        'InvalidArgument',
+        `default-address-pools[${i}]: want {"base": "<CIDR>", "size": <prefix length>}`,
+      );
   return config;
 }
 

@@ -13,16 +13,20 @@ import { registerImageChanges } from '../dockerapi/images-change.js';
 import { registerImagePull } from '../dockerapi/images-pull.js';
 import { registerImagePush } from '../dockerapi/images-push.js';
 import { registerImages } from '../dockerapi/images.js';
+import { registerNetworks } from '../dockerapi/networks.js';
 import { Router } from '../dockerapi/router.js';
 import type { ServerIdentity } from '../dockerapi/server.js';
 import { registerSystemDf } from '../dockerapi/system-df.js';
 import { registerSystem } from '../dockerapi/system.js';
+import { registerVolumes } from '../dockerapi/volumes.js';
 import { hostLayout } from '../runtime/cgroups/layout.js';
 import { openStores } from '../metadata/index.js';
 import type { DaemonConfig } from './config.js';
-import { ContainerService, DirectoryVolumes, StoreImageSource } from './services/containers/index.js';
+import { containerAttachments, ContainerService, StoreImageSource } from './services/containers/index.js';
 import { EventBus } from './services/events/index.js';
 import { openImageService } from './services/images/index.js';
+import { NetworkService } from './services/networks/index.js';
+import { VolumeService } from './services/volumes/index.js';
 import { ShimManager } from './shim-client/index.js';
 
 /** What the wiring hands back to the daemon. */
@@ -56,30 +60,69 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     },
   );
   const events = new EventBus();
+  const publish = events.publish.bind(events);
+  const networks = await NetworkService.open({
+    root: config.root,
+    state: config.state,
+    bridge: config.bridge,
+    bip: config.bip,
+    addressPools: config.defaultAddressPools,
+    dns: config.dns,
+    log: instance.log,
+    publish,
+  }).catch(async (err: unknown) => {
+    await stores.close();
+    throw err;
+  });
+  const volumes = new VolumeService(stores, config.root, publish, instance.log);
   const containers = new ContainerService({
     stores,
     snapshotter,
     shims: new ShimManager({ root: join(config.state, 'shims') }),
     events,
     images: new StoreImageSource(stores),
-    volumes: new DirectoryVolumes(config.root),
+    volumes,
+    networks,
     config,
     log: instance.log,
   });
   const adopted = await containers.recover();
   if (adopted) instance.log.info('containers re-adopted', { running: adopted });
+  networks.attachContainers(containerAttachments(containers.ctx));
+  // After the re-adoption: what containers that died meanwhile left (netns, veths, rules, leases) goes.
+  const live = new Set(
+    containers.ctx.records
+      .list()
+      .filter((c) => c.state === 'running' || c.state === 'paused')
+      .map((c) => c.id),
+  );
+  const recovered = await networks.recover((id) => live.has(id));
+  if (recovered.removed.length || recovered.failed.length)
+    instance.log.info('container networking recovered', {
+      removed: recovered.removed.length,
+      failed: recovered.failed.map((f) => `${f.containerId}: ${f.error}`).join('; ') || undefined,
+    });
   registerImages(router, images);
   registerImageChanges(router, images);
   registerImagePull(router, images);
   registerImagePush(router, images);
   registerImageArchives(router, images);
-  registerSystemDf(router, images);
+  registerSystemDf(router, images, {
+    volumes: async () =>
+      volumes.usage().map((v) => ({
+        summary: v,
+        size: v.UsageData?.Size ?? 0,
+        active: (v.UsageData?.RefCount ?? 0) > 0,
+      })),
+  });
   registerContainers(router, containers);
   registerContainerStreams(router, containers);
   registerStats(router, containers);
   registerArchive(router, containers);
   registerExec(router, containers);
   registerEvents(router, events);
+  registerNetworks(router, networks);
+  registerVolumes(router, volumes);
   registerSystem(router, {
     version: instance.version,
     config,
@@ -115,6 +158,7 @@ export async function wire(config: DaemonConfig, instance: Instance): Promise<Wi
     close: async () => {
       await cri.close();
       containers.close();
+      await networks.close();
       await stores.close();
     },
   };

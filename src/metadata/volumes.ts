@@ -124,6 +124,13 @@ export class Volumes {
     }
   }
 
+  /** Forgets every mount of a container (before its volumes are released; the row's removal does it too). */
+  detachAll(containerId: string): void {
+    this.db
+      .prepare('DELETE FROM container_volumes WHERE namespace = ? AND container_id = ?')
+      .run(this.namespace, containerId);
+  }
+
   /** The containers that mount a volume. */
   usersOf(name: string): VolumeMount[] {
     const rows = this.db

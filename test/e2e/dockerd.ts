@@ -53,8 +53,15 @@ export function dockerdSkipReason(): string | undefined {
   return undefined;
 }
 
-/** Starts a private dockerd that knows `runtimes` (name → path) besides its default runc. */
-export async function startDockerd(runtimes: Record<string, string>): Promise<Dockerd> {
+/**
+ * Starts a private dockerd that knows `runtimes` (name → path) besides its default runc. `bridge` names a
+ * bridge device the caller made (with its address) for dockerd's default network; none otherwise. Even
+ * then dockerd leaves iptables and ip_forward alone.
+ */
+export async function startDockerd(
+  runtimes: Record<string, string>,
+  opts: { bridge?: string } = {},
+): Promise<Dockerd> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-dockerd-'));
   const dataRoot = join(dir, 'data');
   const execRoot = join(dir, 'exec');
@@ -77,7 +84,7 @@ export async function startDockerd(runtimes: Record<string, string>): Promise<Do
     '--storage-driver=overlay2',
     '--exec-opt=native.cgroupdriver=cgroupfs',
     `--cgroup-parent=/${cgroupParent}`,
-    '--bridge=none',
+    `--bridge=${opts.bridge ?? 'none'}`,
     '--iptables=false',
     '--ip6tables=false',
     '--ip-forward=false', // else dockerd sets net.ipv4.ip_forward=1 for the whole machine

@@ -193,7 +193,8 @@ export function readKeyValueFile(env: ClientEnv, path: string, lookup: boolean):
   return out;
 }
 
-function keyValues(items: string[], what: string): Record<string, string> {
+/** `key=value` flag values as a map; only labels may omit the value (docker's ListOpts validators). */
+export function keyValues(items: string[], what: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const kv of items) {
     const eq = kv.indexOf('=');
@@ -434,8 +435,15 @@ export function parseContainerFlags(
     HostConfig: host,
     NetworkingConfig: {
       EndpointsConfig:
-        network && (ip || aliases.length)
-          ? { [network]: { ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}), Aliases: aliases } }
+        // The docker CLI keys the endpoint "default" when no --network is given; the daemon then refuses
+        // what the default bridge cannot have (static addresses, aliases) with dockerd's message.
+        ip || aliases.length
+          ? {
+              [network || 'default']: {
+                ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}),
+                Aliases: aliases,
+              },
+            }
           : {},
     },
   };

@@ -59,7 +59,9 @@ export async function startBerthd(
   const socket = join(state, 'berth.sock');
   const pidfile = join(state, 'berthd.pid');
   const configFile = join(dir, 'daemon.json');
-  writeFileSync(configFile, JSON.stringify(opts.config ?? {}));
+  // No default bridge unless a test asks for one (networks-fixture.ts): a daemon's bridge outlives it, as
+  // docker0 does, and daemons of tests running side by side would share one device and subnet.
+  writeFileSync(configFile, JSON.stringify({ bridge: 'none', ...(opts.config ?? {}) }));
   let log = '';
   const child = spawn(
     BERTHD,

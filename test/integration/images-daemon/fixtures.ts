@@ -72,7 +72,8 @@ export function restartableDaemon(config: object = {}): RestartableDaemon {
   const state = join(dir, 'run');
   const socket = join(state, 'berth.sock');
   const configFile = join(dir, 'daemon.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  // No default bridge (daemon/harness.ts says why).
+  writeFileSync(configFile, JSON.stringify({ bridge: 'none', ...config }));
   let log = '';
   let exited: Promise<void> = Promise.resolve();
   const d: RestartableDaemon = {

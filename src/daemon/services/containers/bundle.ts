@@ -15,6 +15,9 @@ import { mountRequests, ociMount, type MountRequest } from './mounts.js';
 import type { ContainerSecurity } from './security.js';
 import { containerSpec, type NamespaceChoice } from './spec.js';
 import type { MountPoint } from './types.js';
+import { networkNamespace } from './networking.js';
+import type { NetworkPlan } from '../networks/index.js';
+import { volumesFromRequests } from './volumes-from.js';
 import { resolveUserInRootfs } from './user.js';
 
 /** tini, as Debian's docker.io installs it for `docker run --init`. */
@@ -41,6 +44,8 @@ export interface BundleInput {
   security: ContainerSecurity;
   /** Names of the volumes this create made (removed again if create fails). */
   volumesMade: string[];
+  /** The networking create decided (networking.ts). */
+  network: NetworkPlan;
 }
 
 /** A namespace mode (`host`, `container:<ref>`, or the container's own). */
@@ -133,6 +138,7 @@ function resolveMount(
   }
   const volume = ctx.volumes.prepare(req.source);
   if (volume.created) input.volumesMade.push(volume.name);
+  ctx.volumes.use(input.id, volume.name, req.destination, req.readOnly);
   if (!req.noCopy) {
     const from = plainPathInRootfs(input.rootfs, req.destination);
     if (from) ctx.volumes.copyUp(volume, from);
@@ -160,13 +166,13 @@ export function writeBundle(
 ): { spec: Spec; mounts: MountPoint[]; warnings: string[] } {
   const { id, bundle, rootfs, config, host } = input;
   const warnings: string[] = [];
-  const netMode = host.NetworkMode ?? '';
-  const hostNetwork = netMode === 'host';
+  const hostNetwork = input.network.kind === 'host';
   const namespaces = {
-    network: namespaceOf(ctx, netMode, 'net', 'network'),
+    network: networkNamespace(ctx, id, input.network),
     pid: namespaceOf(ctx, host.PidMode, 'pid', 'pid'),
     ipc: namespaceOf(ctx, host.IpcMode, 'ipc', 'ipc'),
-    uts: namespaceOf(ctx, host.UTSMode ?? (hostNetwork ? 'host' : ''), 'uts', 'uts'),
+    // The docker CLI sends UTSMode "": with host networking that means the host's UTS namespace too.
+    uts: namespaceOf(ctx, host.UTSMode || (hostNetwork ? 'host' : ''), 'uts', 'uts'),
     // Docker's default on cgroup v1 hosts is the host's cgroup namespace; v2 hosts get their own.
     cgroup: (host.CgroupnsMode === 'private' ? 'private' : 'host') as NamespaceChoice,
   };
@@ -196,6 +202,7 @@ export function writeBundle(
   );
 
   const requests = mountRequests(host);
+  requests.push(...volumesFromRequests(ctx, host, requests));
   // The image's VOLUMEs that no mount covers become anonymous volumes (dockerd's createContainerVolumes).
   for (const dest of Object.keys(config.Volumes ?? {})) {
     const clean = posix.normalize(dest).replace(/\/+$/, '') || '/';

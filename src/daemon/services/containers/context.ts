@@ -17,6 +17,7 @@ import type { EventBus } from '../events/index.js';
 import type { ImageSource } from './image-source.js';
 import { DATA_KEY, type ContainerData } from './types.js';
 import type { VolumeSource } from './volumes.js';
+import type { NetworkService } from '../networks/index.js';
 
 /** The service's dependencies and shared helpers. */
 export class ServiceContext {
@@ -52,6 +53,8 @@ export class ServiceContext {
     readonly events: EventBus,
     readonly images: ImageSource,
     readonly volumes: VolumeSource,
+    /** The daemon's networks: sandboxes and endpoints of running containers (networking.ts). */
+    readonly networks: NetworkService,
     readonly config: DaemonConfig,
     readonly log: Logger,
   ) {

@@ -15,6 +15,7 @@ import { mergeImageConfig } from './spec.js';
 import { checkName, newContainerId, randomName } from './names.js';
 import { writeBundle, releaseRootfs, mountRootfs } from './bundle.js';
 import { DATA_KEY, type ContainerData } from './types.js';
+import { planContainerNetwork } from './networking.js';
 
 /** What create answers (swagger ContainerCreateResponse). */
 export interface CreateResult {
@@ -48,17 +49,6 @@ function checkHostConfig(host: HostConfig): string[] {
       'InvalidArgument',
       `failed to create container: logging driver "${logType}" is not supported by berthd (json-file, local, none)`,
     );
-  const mode = host.NetworkMode ?? '';
-  // The default ('' or 'default') is quietly a private network namespace until the network library
-  // lands (issue 7); only an explicit bridge is told so.
-  if (mode === 'bridge')
-    warnings.push(
-      'bridge networking is not available yet in berthd: the container gets its own network namespace with no interfaces but loopback (as --network none)',
-    );
-  else if (!['', 'default', 'none', 'host'].includes(mode) && !mode.startsWith('container:'))
-    throw new BerthError('NotFound', `network ${mode} not found`);
-  if (host.PortBindings && Object.keys(host.PortBindings).length && mode !== 'host')
-    warnings.push('published ports are not available yet in berthd: they are recorded but not bound');
   return warnings;
 }
 
@@ -78,8 +68,9 @@ export async function createContainer(
     throw new BerthError('InvalidArgument', 'config cannot be empty in order to create a container');
   const host: HostConfig = req.HostConfig ?? {};
   const { HostConfig: _h, NetworkingConfig: _n, ...userConfig } = req;
+  const network = planContainerNetwork(ctx, req);
   if (!userConfig.Image) throw new BerthError('InvalidArgument', 'no image specified');
-  const warnings = checkHostConfig(host);
+  const warnings = [...checkHostConfig(host), ...network.warnings];
   const runtimeName = host.Runtime || ctx.config.defaultRuntime;
   const shimRuntime = shimRuntimeOf(ctx, runtimeName);
   const image = await ctx.images.resolve(userConfig.Image);
@@ -110,7 +101,16 @@ export async function createContainer(
     mountRootfs(mounts, rootfs);
     mounted = true;
     const logPath = host.LogConfig?.Type === 'none' ? undefined : join(bundle, `${id}-json.log`);
-    const written = writeBundle(ctx, { id, bundle, rootfs, config, host, security, volumesMade: made });
+    const written = writeBundle(ctx, {
+      id,
+      bundle,
+      rootfs,
+      config,
+      host,
+      security,
+      volumesMade: made,
+      network: network.plan,
+    });
     const data: ContainerData = {
       imageId: image.id,
       shimKey: shimKeyOf(ctx, id),
@@ -121,6 +121,7 @@ export async function createContainer(
       args: written.spec.process!.args!.slice(1),
       mounts: written.mounts,
       manuallyStopped: false,
+      network: network.plan,
       ...(config.Healthcheck && config.Healthcheck.Test?.[0] !== 'NONE' && config.Healthcheck.Test?.length
         ? { healthcheck: config.Healthcheck }
         : {}),
@@ -142,7 +143,8 @@ export async function createContainer(
         .snapshotter('moby', ctx.snapshotter)
         .remove(id)
         .catch(() => undefined);
-    for (const v of made) ctx.volumes.remove(v);
+    ctx.volumes.release(id, false);
+    for (const v of made) ctx.volumes.discard(v);
     rmSync(bundle, { recursive: true, force: true });
     ctx.records.delete(id);
     throw wrap(err, 'create container');

@@ -5,17 +5,12 @@ import type { HostConfig } from '../../../../api/docker/container.js';
 import type { Container } from '../../../metadata/index.js';
 import type { ServiceContext } from './context.js';
 import { statusText, type StateForStatus } from './status.js';
+import { containerNetworkSettings, containerPorts } from './networking.js';
 
 /** Go's zero time, which dockerd prints for times that never happened. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 const time = (d: Date | undefined): string => (d ? d.toISOString() : ZERO_TIME);
-
-/** The network a container's NetworkSettings names (bridge until the network library lands). */
-export function networkName(host: HostConfig): string {
-  const mode = host.NetworkMode ?? '';
-  return mode === '' || mode === 'default' ? 'bridge' : mode.startsWith('container:') ? '' : mode;
-}
 
 /** swagger ContainerState. */
 export function containerState(ctx: ServiceContext, c: Container): Record<string, unknown> & StateForStatus {
@@ -40,30 +35,6 @@ export function containerState(ctx: ServiceContext, c: Container): Record<string
 function command(ctx: ServiceContext, c: Container): string {
   const d = ctx.data(c);
   return [d.path, ...d.args].join(' ');
-}
-
-/** Endpoint settings of the container's one network (no addresses without the network library). */
-function networks(c: Container): Record<string, unknown> {
-  const name = networkName(c.hostConfig as HostConfig);
-  if (!name) return {};
-  return {
-    [name]: {
-      IPAMConfig: null,
-      Links: null,
-      Aliases: null,
-      MacAddress: '',
-      NetworkID: '',
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      DriverOpts: null,
-      DNSNames: null,
-    },
-  };
 }
 
 /** GET /containers/{id}/json. */
@@ -100,26 +71,7 @@ export function inspectContainer(
       ...c.config,
       Hostname: (c.spec as { hostname?: string } | undefined)?.hostname ?? c.id.slice(0, 12),
     },
-    NetworkSettings: {
-      Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: {},
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      MacAddress: '',
-      Networks: networks(c),
-    },
+    NetworkSettings: containerNetworkSettings(ctx, c),
   };
 }
 
@@ -134,12 +86,12 @@ export function containerSummary(ctx: ServiceContext, c: Container): Record<stri
     ImageID: data.imageId,
     Command: command(ctx, c),
     Created: Math.floor(c.createdAt.getTime() / 1000),
-    Ports: [],
+    Ports: containerPorts(ctx, c),
     Labels: c.labels,
     State: c.state,
     Status: statusText(containerState(ctx, c)),
     HostConfig: { NetworkMode: host.NetworkMode || 'bridge' },
-    NetworkSettings: { Networks: networks(c) },
+    NetworkSettings: { Networks: containerNetworkSettings(ctx, c).Networks },
     Mounts: data.mounts,
   };
 }

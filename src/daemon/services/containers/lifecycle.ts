@@ -13,6 +13,7 @@ import { mountRootfs } from './bundle.js';
 import { afterExit } from './restart-policy.js';
 import { startHealthChecks, stopHealthChecks } from './health.js';
 import { check } from './states.js';
+import { attachNetworks, detachNetworks } from './networking.js';
 
 /** dockerd's default stop timeout (seconds). */
 export const DEFAULT_STOP_TIMEOUT = 10;
@@ -76,6 +77,8 @@ export async function startLocked(ctx: ServiceContext, id: string, byPolicy: boo
   const key = data.shimKey;
   try {
     await ensureRootfs(ctx, c);
+    ctx.volumes.mountFor(id);
+    await attachNetworks(ctx, c);
     // A shim directory left from an earlier run (a crash before its exit was recorded) goes first.
     if (existsSync(join(ctx.shims.root, key))) await ctx.shims.delete(key, { force: true });
     const config = c.config as { OpenStdin?: boolean };
@@ -98,6 +101,7 @@ export async function startLocked(ctx: ServiceContext, id: string, byPolicy: boo
       throw err;
     }
   } catch (err) {
+    await detachNetworks(ctx, id);
     const message = messageOf(err);
     const failed = ctx.save(
       id,
@@ -172,6 +176,9 @@ export async function recordExit(
   await ctx.shims
     .delete(key, { force: true })
     .catch((err: unknown) => ctx.log.warn('deleting a shim failed', { id, error: messageOf(err) }));
+  // dockerd releases a container's network when it stops: the sandbox lives from start to exit.
+  await detachNetworks(ctx, id);
+  ctx.volumes.unmountedFor(id);
   if (exit.oomKilled) ctx.emit(c, 'oom');
   ctx.emit(c, 'die', { exitCode: String(exit.exitCode) });
   ctx.runs.delete(id);

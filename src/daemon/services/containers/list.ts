@@ -3,8 +3,7 @@
 import { BerthError } from '../../../base/errors.js';
 import type { Container } from '../../../metadata/index.js';
 import type { ServiceContext } from './context.js';
-import { networkName } from './inspect.js';
-import type { HostConfig } from '../../../../api/docker/container.js';
+import { containerNetworkRefs } from './networking.js';
 
 const FILTERS = [
   'status',
@@ -91,7 +90,7 @@ export async function listContainers(ctx: ServiceContext, opts: ListOptions): Pr
       !(data.mounts ?? []).some((m) => f.get('volume')!.some((v) => v === m.Name || v === m.Destination))
     )
       return false;
-    if (f.has('network') && !want('network', [networkName(c.hostConfig as HostConfig)])) return false;
+    if (f.has('network') && !want('network', containerNetworkRefs(ctx, c))) return false;
     if (f.has('is-task') && f.get('is-task')!.includes('true')) return false;
     return true;
   });

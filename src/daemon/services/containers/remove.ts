@@ -7,6 +7,7 @@ import type { ServiceContext } from './context.js';
 import { releaseRootfs } from './bundle.js';
 import { stopHealthChecks } from './health.js';
 import { check } from './states.js';
+import { detachNetworks } from './networking.js';
 import { cgroupPathsOf } from './lifecycle.js';
 import { thawCgroups } from '../../../runtime/index.js';
 
@@ -81,9 +82,8 @@ export async function removeContainer(
         });
     // Async: unlinks block for milliseconds each on a busy disk, and a burst of removals shares one thread.
     if (data.bundle) await rm(data.bundle, { recursive: true, force: true });
-    if (opts.volumes)
-      for (const m of data.mounts ?? [])
-        if (m.Type === 'volume' && m.Name && /^[0-9a-f]{64}$/.test(m.Name)) ctx.volumes.remove(m.Name);
+    await detachNetworks(ctx, id);
+    ctx.volumes.release(id, opts.volumes === true);
     ctx.records.delete(id);
     ctx.backoff.delete(id);
     ctx.emit(cur, 'destroy');

@@ -38,6 +38,7 @@ import { check } from './states.js';
 import { archivePath, exportRootfs, extractInto, pathStat, statPath } from './archive.js';
 import { sampleStats, statsResponse, type StatsSample } from './stats.js';
 import type { VolumeSource } from './volumes.js';
+import type { NetworkService } from '../networks/index.js';
 
 const run = promisify(execFile);
 
@@ -49,6 +50,7 @@ export interface ContainerServiceDeps {
   events: EventBus;
   images: ImageSource;
   volumes: VolumeSource;
+  networks: NetworkService;
   config: DaemonConfig;
   log: Logger;
 }
@@ -67,6 +69,7 @@ export class ContainerService {
       deps.events,
       deps.images,
       deps.volumes,
+      deps.networks,
       deps.config,
       deps.log,
     );

@@ -16,6 +16,7 @@
 // two at the next start (ShimManager.adopt).
 import type { HealthConfig } from '../../../../api/docker/container.js';
 import type { ShimRuntime } from '../../shim-client/index.js';
+import type { NetworkPlan } from '../networks/index.js';
 
 /** One mount as inspect's `Mounts` reports it (swagger MountPoint). */
 export interface MountPoint {
@@ -64,6 +65,8 @@ export interface ContainerData {
   health?: HealthState;
   /** The healthcheck in force (image's merged with the request's), if any. */
   healthcheck?: HealthConfig;
+  /** The networking create decided, changed by network connect/disconnect (networking.ts). */
+  network?: NetworkPlan;
   /** Why the last start failed, for `State.Error`. */
   startError?: string;
 }

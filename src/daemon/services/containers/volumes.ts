@@ -1,55 +1,27 @@
-// The volumes containers mount, behind a small interface until the volume service (issue 7) lands: a
-// volume is a plain directory <root>/volumes/<name>/_data (dockerd's local driver layout). An anonymous
-// volume gets a random 64-hex name and is removed by `rm -v` and by AutoRemove. Like dockerd's copy-up,
-// a new volume starts with what the image has at the mount's destination (unless nocopy).
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { BerthError } from '../../../base/errors.js';
+// The volumes containers mount, as the container service sees them: the volume service
+// (services/volumes) behind this small interface — a volume made ready for a mount (created when named
+// and missing, or new and anonymous for an image's VOLUME and `-v /path`), docker's copy-up of the
+// image's content into a volume that is still empty, the record that a container uses it (so that it
+// cannot be removed meanwhile), and its release when the container goes (`rm -v` and AutoRemove remove
+// the anonymous ones). `--volumes-from` is volumes-from.ts.
+import type { PreparedVolume } from '../volumes/index.js';
 
-/** A volume made ready for a mount. */
-export interface PreparedVolume {
-  name: string;
-  /** The host directory to bind. */
-  path: string;
-  /** Whether this call made it (so that the image's content is copied in). */
-  created: boolean;
-  anonymous: boolean;
-}
+export type { PreparedVolume } from '../volumes/index.js';
 
-/** Where containers' volumes come from. */
+/** Where containers' volumes come from (VolumeService implements it). */
 export interface VolumeSource {
-  /** The volume `name` ('' for a new anonymous one), made if it does not exist. */
+  /** The volume `name` ('' for a new anonymous one), made if it does not exist, mounted if its driver options say so. */
   prepare(name: string): PreparedVolume;
-  /** Copies the image's content at `from` into a volume that was just made, as dockerd does. */
+  /** Copies the image's content at `from` into the volume if it is still empty (docker's copy-up). */
   copyUp(volume: PreparedVolume, from: string): void;
-  /** Removes a volume (`rm -v` of an anonymous one). */
-  remove(name: string): void;
-}
-
-/** Volumes as directories under `<root>/volumes`. */
-export class DirectoryVolumes implements VolumeSource {
-  constructor(private readonly root: string) {}
-
-  prepare(name: string): PreparedVolume {
-    const anonymous = name === '';
-    const volume = anonymous ? randomBytes(32).toString('hex') : name;
-    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(volume))
-      throw new BerthError('InvalidArgument', `volume name "${volume}": invalid characters`);
-    const path = join(this.root, 'volumes', volume, '_data');
-    const created = !existsSync(path);
-    mkdirSync(path, { recursive: true, mode: 0o755 });
-    return { name: volume, path, created, anonymous };
-  }
-
-  copyUp(volume: PreparedVolume, from: string): void {
-    if (!volume.created || !existsSync(from)) return;
-    if (readdirSync(volume.path).length > 0) return;
-    // verbatimSymlinks: a symlink in the image stays a symlink (pointing inside the container).
-    cpSync(from, volume.path, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-  }
-
-  remove(name: string): void {
-    rmSync(join(this.root, 'volumes', name), { recursive: true, force: true });
-  }
+  /** Records that a container mounts a volume at `destination`. */
+  use(containerId: string, name: string, destination: string, readOnly: boolean): void;
+  /** Mounts the filesystems of a container's volumes that need one (before a start); `mount` events. */
+  mountFor(containerId: string): void;
+  /** After a container's exit: `unmount` events. */
+  unmountedFor(containerId: string): void;
+  /** Forgets a container's mounts; removes its anonymous volumes when `removeAnonymous`. */
+  release(containerId: string, removeAnonymous: boolean): string[];
+  /** Removes a volume a failed create made. */
+  discard(name: string): void;
 }
