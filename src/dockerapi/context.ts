@@ -2,7 +2,7 @@
 // helpers that write responses the way moby's httputils does (JSON bodies, 204s, streamed JSON messages).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { BerthError } from '../base/errors.js';
 
 /** An API version as a comparable number pair. */
@@ -123,14 +123,11 @@ export class ApiContext {
   /**
    * Takes over the connection for a raw stream, as moby's hijack does: answers 101 with the raw-stream
    * content type and returns the socket (what the client sent early is pushed back onto it). Only a
-   * request that asked to upgrade can be hijacked; docker's clients all ask.
+   * request that did not ask to upgrade (dockerode's `hijack: false`) gets 200 and the stream as its body,
+   * output only, as moby answers it (httputils hijack writes "200 OK" with the same content type).
    */
   hijack(contentType = 'application/vnd.docker.raw-stream'): Duplex {
-    if (!this.upgrade)
-      throw new BerthError(
-        'InvalidArgument',
-        'this endpoint needs a connection upgrade (Connection: Upgrade, Upgrade: tcp)',
-      );
+    if (!this.upgrade) return this.streamBody(contentType);
     const { socket, head } = this.upgrade;
     const headers = [
       'HTTP/1.1 101 UPGRADED',
@@ -146,6 +143,27 @@ export class ApiContext {
     socket.write(headers.join('\r\n') + '\r\n\r\n');
     if (head.length) socket.unshift(head);
     return socket;
+  }
+
+  /** The response body as the output side of a stream whose input has already ended. */
+  private streamBody(contentType: string): Duplex {
+    const res = this.res;
+    res.writeHead(200, { 'Content-Type': contentType });
+    res.flushHeaders();
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        res.write(chunk, () => done());
+      },
+      final(done) {
+        res.end(() => done());
+      },
+    });
+    stream.push(null);
+    res.once('close', () => {
+      if (!res.writableFinished) stream.destroy();
+    });
+    return stream;
   }
 
   /**
