@@ -58,6 +58,9 @@ export function registerSystem(router: Router, deps: SystemDeps): void {
     ctx.text(200, 'OK');
   };
   router.add('GET', '/_ping', ping).add('HEAD', '/_ping', ping);
+  // Berth has no image builder, so no build cache: the prune that `docker system prune` always sends
+  // (POST /build/prune, swagger "BuildPrune") truthfully finds nothing to delete.
+  router.add('POST', '/build/prune', (ctx) => ctx.json(200, { CachesDeleted: [], SpaceReclaimed: 0 }));
 
   router.add('GET', '/version', (ctx) =>
     ctx.json(200, {
