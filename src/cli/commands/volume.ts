@@ -6,7 +6,7 @@ import { filtersQuery } from '../filter-flags.js';
 import { renderRows, type Row } from '../format/table.js';
 import { forEachRef, inspectObjects } from '../inspect-objects.js';
 import { keyValues } from '../opts/container.js';
-import { confirm } from '../prompt.js';
+import { confirm } from '../confirm.js';
 
 interface VolumeSummary {
   Name: string;
