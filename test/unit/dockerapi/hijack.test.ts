@@ -18,6 +18,12 @@ const router = new Router()
     s.on('data', (d: Buffer) => s.write(d.toString().toUpperCase()));
     s.on('end', () => s.end());
   })
+  .add('POST', '/greet', (ctx) => {
+    // Output only, as exec start writes a command's output.
+    const s = ctx.hijack();
+    s.write('hi ');
+    s.end('there');
+  })
   .add('GET', '/plain', (ctx) => ctx.text(200, 'plain'));
 const server = createApiServer(router, { version: 'test', experimental: false }, new Logger('error'));
 const client = new Client(`unix://${socket}`);
@@ -39,11 +45,22 @@ test('a hijacked connection carries bytes both ways, including what came with th
   assert.equal(got, 'HELLO BERTH');
 });
 
-test('an upgrade to an ordinary route is an ordinary answer; hijack without upgrade is refused', async () => {
+test('an upgrade to an ordinary route is an ordinary answer', async () => {
   await assert.rejects(hijack(client, 'GET', '/plain'), { status: 200, message: 'plain' });
-  const r = await client.open('POST', '/echo');
-  r.resume();
-  assert.equal(r.statusCode, 400);
   const missing = hijack(client, 'POST', '/nope');
   await assert.rejects(missing, { status: 404, message: 'page not found' });
+});
+
+test('without an upgrade, the stream is the body of a 200 (dockerode hijack: false), input ended', async () => {
+  const greet = await client.open('POST', '/greet');
+  assert.equal(greet.statusCode, 200);
+  assert.equal(greet.headers['content-type'], 'application/vnd.docker.raw-stream');
+  let body = '';
+  for await (const chunk of greet) body += (chunk as Buffer).toString();
+  assert.equal(body, 'hi there');
+  const echo = await client.open('POST', '/echo');
+  assert.equal(echo.statusCode, 200);
+  let echoed = '';
+  for await (const chunk of echo) echoed += (chunk as Buffer).toString();
+  assert.equal(echoed, '', 'nothing reaches the stream without an upgrade, and it ends');
 });
