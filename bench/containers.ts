@@ -7,52 +7,25 @@
 // dockerd's. The engines take turns within each round, so drift in the machine's load hits all alike.
 //
 //   node build/bench/containers.js [rounds=10] [burst=50]
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startContainersDaemon, cleanupDaemon } from '../test/integration/containers/harness.js';
 import { loadBusybox, startDockerd } from '../test/e2e/dockerd.js';
 import { importBusybox, pidsMatching, startPodman } from '../test/e2e/engines.js';
-import { env, median, ratio, which } from './peers.js';
+import { type CliEngine, env, median, ratio, runCli, which } from './peers.js';
 
 const rounds = Number(process.argv[2] ?? 10);
 const burstSize = Number(process.argv[3] ?? 50);
 
-/** One engine as the bench drives it: a CLI and its global arguments. */
-interface Engine {
-  name: string;
-  bin: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-}
-
-/** Runs one CLI command; resolves with its stdout and wall time, rejects on a non-zero exit. */
-function run(e: Engine, args: string[]): Promise<{ ms: number; stdout: string }> {
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(e.bin, [...e.args, ...args], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code === 0) resolve({ ms, stdout });
-      else reject(new Error(`${e.name} ${args.join(' ')}: exit ${code}: ${stderr.trim()}`));
-    });
-  });
-}
-
 /** The burst: `burstSize` detached runs at once, then one rm -f; the wall time of both. */
-async function burst(e: Engine, image: string): Promise<number> {
+async function burst(e: CliEngine, image: string): Promise<number> {
   const t0 = process.hrtime.bigint();
   const ids = await Promise.all(
     Array.from({ length: burstSize }, async () =>
-      (await run(e, ['run', '-d', image, 'sleep', '1000'])).stdout.trim(),
+      (await runCli(e, ['run', '-d', image, 'sleep', '1000'])).stdout.trim(),
     ),
   );
-  await run(e, ['rm', '-f', ...ids]);
+  await runCli(e, ['rm', '-f', ...ids]);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
@@ -71,7 +44,7 @@ async function main(): Promise<void> {
   const dockerd = await startDockerd({});
   const podman = which('podman') ? await startPodman({ runtime: '/usr/sbin/runc' }) : undefined;
   try {
-    const engines: { engine: Engine; image: string; burst: boolean }[] = [
+    const engines: { engine: CliEngine; image: string; burst: boolean }[] = [
       {
         engine: { name: 'berthd', bin: 'docker', args: ['-H', berthd.host], env },
         image: 'busybox',
@@ -93,7 +66,7 @@ async function main(): Promise<void> {
     const bursts = new Map(engines.map((e) => [e.engine.name, [] as number[]]));
     for (let i = 0; i < rounds + 1; i++) {
       for (const e of engines) {
-        const { ms } = await run(e.engine, ['run', '--rm', e.image, 'true']);
+        const { ms } = await runCli(e.engine, ['run', '--rm', e.image, 'true']);
         if (i > 0) single.get(e.engine.name)!.push(ms); // round 0 warms caches up
       }
     }

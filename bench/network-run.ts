@@ -10,42 +10,21 @@
 // leave out the NAT rules berthd's and podman's include. The engines take turns within each round.
 //
 //   node build/bench/network-run.js [rounds=10] [containers=50]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { startNetworkDaemon } from '../test/integration/daemon/networks-fixture.js';
 import { token } from '../test/integration/network/host.js';
 import { testSubnet } from '../test/integration/network/subnets.js';
 import { loadBusybox, startDockerd } from '../test/e2e/dockerd.js';
 import { importBusybox, startPodman } from '../test/e2e/engines.js';
-import { env, median, ratio, which } from './peers.js';
+import { type CliEngine, env, median, ratio, runCli, which } from './peers.js';
 
 const rounds = Number(process.argv[2] ?? 10);
 const many = Number(process.argv[3] ?? 50);
 
-interface Engine {
-  name: string;
-  bin: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
+interface Engine extends CliEngine {
   image: string;
   /** Flags that put a container on the engine's bridge network. */
   network: string[];
-}
-
-function run(e: Engine, args: string[]): Promise<{ ms: number; stdout: string }> {
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(e.bin, [...e.args, ...args], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code === 0) resolve({ ms, stdout });
-      else reject(new Error(`${e.name} ${args.join(' ')}: exit ${code}: ${stderr.trim()}`));
-    });
-  });
 }
 
 /** `many` networked containers made one after another, then removed at once; the wall time of both. */
@@ -53,8 +32,8 @@ async function createAndRemove(e: Engine): Promise<number> {
   const t0 = process.hrtime.bigint();
   const ids: string[] = [];
   for (let i = 0; i < many; i++)
-    ids.push((await run(e, ['run', '-d', ...e.network, e.image, 'sleep', '1000'])).stdout.trim());
-  await run(e, ['rm', '-f', ...ids]);
+    ids.push((await runCli(e, ['run', '-d', ...e.network, e.image, 'sleep', '1000'])).stdout.trim());
+  await runCli(e, ['rm', '-f', ...ids]);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
@@ -102,7 +81,7 @@ async function main(): Promise<void> {
     const batches = new Map(engines.map((e) => [e.name, [] as number[]]));
     for (let i = 0; i < rounds + 1; i++)
       for (const e of engines) {
-        const { ms } = await run(e, ['run', '--rm', ...e.network, e.image, 'true']);
+        const { ms } = await runCli(e, ['run', '--rm', ...e.network, e.image, 'true']);
         if (i > 0) single.get(e.name)!.push(ms); // round 0 warms caches up
       }
     for (let i = 0; i < Math.max(1, Math.ceil(rounds / 5)); i++)

@@ -1,7 +1,7 @@
 // What the benchmarks share: the peer runtimes found on this machine, a timed command, medians, and the
 // cgroup setup crun 1.8 needs here. Node processes run without NODE_EXTRA_CA_CERTS (this machine sets
 // it; users don't, and it adds ~75 ms to every Node start).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../src/base/package-root.js';
 
@@ -64,4 +64,30 @@ export async function timeAsync(fn: () => Promise<unknown> | unknown): Promise<n
   const t0 = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** An engine driven through its CLI: the binary, its global arguments and environment. */
+export interface CliEngine {
+  name: string;
+  bin: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** Runs one CLI command; resolves with its stdout and wall time, rejects on a non-zero exit. */
+export function runCli(e: CliEngine, args: string[]): Promise<{ ms: number; stdout: string }> {
+  const t0 = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(e.bin, [...e.args, ...args], { env: e.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code === 0) resolve({ ms, stdout });
+      else reject(new Error(`${e.name} ${args.join(' ')}: exit ${code}: ${stderr.trim()}`));
+    });
+  });
 }
