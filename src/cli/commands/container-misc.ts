@@ -1,10 +1,8 @@
 // Smaller container commands: `rename`, `top`, `port`, `container prune` (docker/cli's rename.go,
 // top.go, port.go, prune.go).
+import { CONTAINERS, runPruneCommand } from '../prune.js';
 import { tabwrite } from '../../base/tabwriter.js';
-import { humanSize } from '../../base/human-units.js';
 import type { Command } from '../command.js';
-import { confirm } from '../confirm.js';
-import { filtersParam } from '../filter-flags.js';
 
 /** `berth rename`. */
 export const rename: Command = {
@@ -75,16 +73,11 @@ export const prune: Command = {
     { name: 'force', short: 'f', kind: 'bool', usage: 'Do not prompt for confirmation' },
   ],
   args: { min: 0, max: 0 },
-  run: async (cli, v) => {
-    const question =
-      'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ';
-    if (!v.force && !(await confirm(cli.out, question))) return 0;
-    const q = filtersParam(v.filter as string[] | undefined);
-    const r = JSON.parse(
-      (await cli.client.call('POST', `/containers/prune${q ? `?${q}` : ''}`)).body.toString('utf8'),
-    ) as { ContainersDeleted: string[] | null; SpaceReclaimed: number };
-    if (r.ContainersDeleted?.length) cli.out(`Deleted Containers:\n${r.ContainersDeleted.join('\n')}\n\n`);
-    cli.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed, 4)}\n`);
-    return 0;
-  },
+  run: (cli, v) =>
+    runPruneCommand(
+      cli,
+      v,
+      'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ',
+      CONTAINERS,
+    ),
 };

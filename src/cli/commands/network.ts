@@ -1,12 +1,12 @@
 // `berth network create|ls|inspect|rm|connect|disconnect|prune`: docker's flags, output and exit codes
 // (docker/cli cli/command/network). Everything goes through the API's /networks routes.
+import { NETWORKS, runPruneCommand } from '../prune.js';
 import { BerthError } from '../../base/errors.js';
 import type { Command } from '../command.js';
 import { filtersQuery } from '../filter-flags.js';
 import { renderRows, type Row } from '../format/table.js';
 import { forEachRef, inspectObjects } from '../inspect-objects.js';
 import { keyValues } from '../opts/container.js';
-import { confirm } from '../confirm.js';
 
 interface NetworkSummary {
   Id: string;
@@ -236,16 +236,5 @@ export const networkPrune: Command = {
     { name: 'force', short: 'f', kind: 'bool', usage: 'Do not prompt for confirmation' },
   ],
   args: { min: 0, max: 0 },
-  async run(cli, flags) {
-    if (!flags.force && !(await confirm(cli.out, PRUNE_WARNING))) return 0;
-    const filters = filtersQuery(list(flags.filter));
-    const reply = await cli.client.call(
-      'POST',
-      `/networks/prune${filters ? `?${new URLSearchParams({ filters })}` : ''}`,
-    );
-    const report = JSON.parse(reply.body.toString('utf8')) as { NetworksDeleted: string[] | null };
-    const deleted = report.NetworksDeleted ?? [];
-    if (deleted.length) cli.out(`Deleted Networks:\n${deleted.map((n) => `${n}\n`).join('')}\n`);
-    return 0;
-  },
+  run: (cli, flags) => runPruneCommand(cli, flags, PRUNE_WARNING, NETWORKS),
 };

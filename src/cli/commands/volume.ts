@@ -1,12 +1,11 @@
 // `berth volume create|ls|inspect|rm|prune`: docker's flags, output and exit codes (docker/cli
 // cli/command/volume). Everything goes through the API's /volumes routes.
-import { humanSize } from '../../base/human-units.js';
+import { runPruneCommand, volumes } from '../prune.js';
 import type { Command } from '../command.js';
 import { filtersQuery } from '../filter-flags.js';
 import { renderRows, type Row } from '../format/table.js';
 import { forEachRef, inspectObjects } from '../inspect-objects.js';
 import { keyValues } from '../opts/container.js';
-import { confirm } from '../confirm.js';
 
 interface VolumeSummary {
   Name: string;
@@ -137,21 +136,6 @@ export const volumePrune: Command = {
     { name: 'force', short: 'f', kind: 'bool', usage: 'Do not prompt for confirmation' },
   ],
   args: { min: 0, max: 0 },
-  async run(cli, flags) {
-    const all = flags.all === true;
-    if (!flags.force && !(await confirm(cli.out, all ? ALL_WARNING : ANONYMOUS_WARNING))) return 0;
-    const filters = filtersQuery(list(flags.filter), all ? [['all', 'true']] : []);
-    const reply = await cli.client.call(
-      'POST',
-      `/volumes/prune${filters ? `?${new URLSearchParams({ filters })}` : ''}`,
-    );
-    const report = JSON.parse(reply.body.toString('utf8')) as {
-      VolumesDeleted: string[] | null;
-      SpaceReclaimed: number;
-    };
-    const deleted = report.VolumesDeleted ?? [];
-    const output = deleted.length ? `Deleted Volumes:\n${deleted.map((n) => `${n}\n`).join('')}\n` : '';
-    cli.out(`${output}Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
-    return 0;
-  },
+  run: (cli, flags) =>
+    runPruneCommand(cli, flags, flags.all ? ALL_WARNING : ANONYMOUS_WARNING, volumes(flags.all === true)),
 };
