@@ -85,11 +85,17 @@ export function registerContainers(router: Router, service: ContainerService): v
 
   router.add('POST', '/containers/{id}/wait', async (ctx) => {
     const condition = ctx.query.get('condition') ?? '';
-    const code = service.wait(ctx.params.id!, condition);
+    const gone = new AbortController();
+    const code = service.wait(ctx.params.id!, condition, gone.signal);
     // Headers go out at once (moby's postContainersWait): the client knows the wait is in place.
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
     ctx.res.flushHeaders();
-    const abort = new Promise<undefined>((r) => ctx.res.once('close', () => r(undefined)));
+    const abort = new Promise<undefined>((r) =>
+      ctx.res.once('close', () => {
+        gone.abort();
+        r(undefined);
+      }),
+    );
     const status = await Promise.race([code, abort]);
     if (status !== undefined) ctx.res.end(JSON.stringify({ StatusCode: status }) + '\n');
   });

@@ -76,12 +76,23 @@ const STATES: readonly ContainerState[] = [
   'dead',
 ];
 
+/**
+ * The parsed records of one namespace, by id, shared by every Containers view of it (Stores keeps one
+ * per namespace). The daemon asks for the same records many times per request and a record's spec alone
+ * is kilobytes of JSON; the cache makes a read a map lookup. This process is the only writer of its root
+ * (stores.ts), so a record changes only through the methods below, which drop it. Records read or written
+ * inside a transaction are not cached, as the transaction may still roll back; cached records are frozen,
+ * so that a caller changing one in place fails loudly instead of changing what every other caller sees.
+ */
+export type ContainerCache = Map<string, Container>;
+
 /** The containers of one namespace. */
 export class Containers {
   constructor(
     private readonly db: SqliteDatabase,
     readonly namespace: string,
     private readonly ensureNamespace: () => void,
+    private readonly cache: ContainerCache = new Map(),
   ) {}
 
   /** Creates a container record; AlreadyExists if the id or name is taken. */
@@ -126,36 +137,39 @@ export class Containers {
 
   /** One container; NotFound if absent. */
   get(id: string): Container {
+    const cached = this.cache.get(id);
+    if (cached && !this.db.inTransaction) return cached;
     const row = this.db
       .prepare('SELECT * FROM containers WHERE namespace = ? AND id = ?')
       .get(this.namespace, id) as Row | undefined;
     if (!row) throw new BerthError('NotFound', `container "${id}": not found`);
-    return fromRow(row);
+    return this.remember(fromRow(row));
   }
 
   /** The container named `name`; NotFound if none. */
   getByName(name: string): Container {
     const row = this.db
-      .prepare('SELECT * FROM containers WHERE namespace = ? AND name = ?')
-      .get(this.namespace, name) as Row | undefined;
+      .prepare('SELECT id FROM containers WHERE namespace = ? AND name = ?')
+      .get(this.namespace, name) as { id: string } | undefined;
     if (!row) throw new BerthError('NotFound', `container name "${name}": not found`);
-    return fromRow(row);
+    return this.get(row.id);
   }
 
   /** Every container of the namespace, oldest first, optionally only those with these labels. */
   list(filter: { labels?: Record<string, string>; sandboxId?: string } = {}): Container[] {
     const rows = this.db
-      .prepare('SELECT * FROM containers WHERE namespace = ? ORDER BY created_at, id')
-      .all(this.namespace) as Row[];
+      .prepare('SELECT id FROM containers WHERE namespace = ? ORDER BY created_at, id')
+      .all(this.namespace) as { id: string }[];
     return rows
-      .map(fromRow)
+      .map((r) => this.get(r.id))
       .filter((c) => filter.sandboxId === undefined || c.sandboxId === filter.sandboxId)
       .filter((c) => Object.entries(filter.labels ?? {}).every(([k, v]) => c.labels[k] === v));
   }
 
   /** Changes fields of a container (one transaction); NotFound if absent, AlreadyExists for a taken name. */
   update(id: string, changes: ContainerUpdate): Container {
-    return this.db
+    this.cache.delete(id);
+    const updated = this.db
       .transaction(() => {
         const next: Container = { ...this.get(id), ...changes, id, updatedAt: new Date() };
         check(next);
@@ -173,15 +187,30 @@ export class Containers {
         return this.get(id);
       })
       .immediate();
+    return this.remember(updated);
   }
 
   /** Deletes a container record; NotFound if absent. */
   delete(id: string): void {
+    this.cache.delete(id);
     const result = this.db
       .prepare('DELETE FROM containers WHERE namespace = ? AND id = ?')
       .run(this.namespace, id);
     if (result.changes === 0) throw new BerthError('NotFound', `container "${id}": not found`);
   }
+
+  /** Caches a committed record (see ContainerCache); returns it frozen either way. */
+  private remember(c: Container): Container {
+    deepFreeze(c);
+    if (!this.db.inTransaction) this.cache.set(c.id, c);
+    return c;
+  }
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
 }
 
 const COLUMNS = [

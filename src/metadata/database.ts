@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BerthError, wrap } from '../base/errors.js';
+import { cachePreparedStatements } from '../base/sqlite.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 /** The schema version this code writes. */
@@ -30,6 +31,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): SqliteDataba
   } catch (err) {
     throw wrap(err, `open metadata database "${path}"`);
   }
+  cachePreparedStatements(db);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');

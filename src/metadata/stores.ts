@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BerthError } from '../base/errors.js';
 import { LocalContentStore } from '../content/index.js';
 import { openSnapshotter, type Snapshotter } from '../snapshots/index.js';
-import { Containers } from './containers.js';
+import { Containers, type ContainerCache } from './containers.js';
 import { NamespacedContentStore, type NamespaceContext } from './content-store.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { collectGarbage, type GcOptions, type GcReport } from './gc.js';
@@ -45,6 +45,8 @@ export class Stores {
   /** The lock between reference-creating operations and collection. */
   readonly gcLock = new GcLock();
   private readonly backends: Map<string, Snapshotter>;
+  /** Each namespace's parsed container records (containers.ts). */
+  private readonly containerCaches = new Map<string, ContainerCache>();
 
   constructor(
     readonly root: string,
@@ -75,7 +77,9 @@ export class Stores {
 
   /** The containers of a namespace. */
   containers(namespace: string): Containers {
-    return new Containers(this.db, checkNamespace(namespace), () => this.namespaces.ensure(namespace));
+    let cache = this.containerCaches.get(namespace);
+    if (!cache) this.containerCaches.set(namespace, (cache = new Map()));
+    return new Containers(this.db, checkNamespace(namespace), () => this.namespaces.ensure(namespace), cache);
   }
 
   /** The networks of a namespace. */

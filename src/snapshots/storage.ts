@@ -18,6 +18,7 @@
 // its directory.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { cachePreparedStatements } from '../base/sqlite.js';
 import { join } from 'node:path';
 import { BerthError } from '../base/errors.js';
 import { applyLabelPaths, checkLabels } from './labels.js';
@@ -71,6 +72,7 @@ export class SnapshotStorage {
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.db = new Database(join(dir, 'snapshots.db'));
+    cachePreparedStatements(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');

@@ -9,7 +9,7 @@ import type { ContainerCreateRequest, HostConfig, Resources } from '../../../../
 import { checkRestartPolicy } from './restart-policy.js';
 import { BerthError } from '../../../base/errors.js';
 import type { Logger } from '../../../base/log.js';
-import type { Container, Stores } from '../../../metadata/index.js';
+import type { Container, ContainerState, Stores } from '../../../metadata/index.js';
 import { applyResources, cgroupPids, hostLayout } from '../../../runtime/index.js';
 import type { DaemonConfig } from '../../config.js';
 import type { ShimConnection, ShimManager } from '../../shim-client/index.js';
@@ -203,9 +203,9 @@ export class ContainerService {
 
   /**
    * POST /containers/{id}/wait: resolves with the exit code for `not-running` (now, if it is not
-   * running), `next-exit`, or `removed`.
+   * running), `next-exit`, or `removed`; never, once `signal` aborts (the client went away).
    */
-  wait(ref: string, condition: string): Promise<number> {
+  wait(ref: string, condition: string, signal?: AbortSignal): Promise<number> {
     if (!['', 'not-running', 'next-exit', 'removed'].includes(condition))
       throw new BerthError('InvalidArgument', `invalid condition: "${condition}"`);
     const c = this.ctx.find(ref);
@@ -219,8 +219,7 @@ export class ContainerService {
         code = exitCode;
         if (condition === 'removed') return;
         // A restart policy that brings it back does not end a not-running wait in dockerd either.
-        const now = this.ctx.records.list().find((x) => x.id === c.id);
-        if (condition !== 'next-exit' && now?.state === 'restarting') return;
+        if (condition !== 'next-exit' && this.stateOf(c.id) === 'restarting') return;
         done();
       };
       const onRemoved = (id: string, exitCode: number): void => {
@@ -228,14 +227,28 @@ export class ContainerService {
         code = exitCode;
         done();
       };
-      const done = (): void => {
+      const stop = (): void => {
         this.ctx.changes.off('exit', onExit);
         this.ctx.changes.off('removed', onRemoved);
+        signal?.removeEventListener('abort', stop);
+      };
+      const done = (): void => {
+        stop();
         resolve(code);
       };
       this.ctx.changes.on('exit', onExit);
       this.ctx.changes.on('removed', onRemoved);
+      signal?.addEventListener('abort', stop);
     });
+  }
+
+  /** A container's state now, undefined once it is gone. */
+  private stateOf(id: string): ContainerState | undefined {
+    try {
+      return this.ctx.records.get(id).state;
+    } catch {
+      return undefined;
+    }
   }
 
   /** GET /containers/{id}/top: `ps` of the host, keeping the rows of the container's processes. */
