@@ -24,9 +24,6 @@ for (const [name, entry] of Object.entries(programs)) {
     minify: false,
     sourcemap: false,
     legalComments: 'none',
-    // better-sqlite3 finds its native binding relative to its own package: it is required from
-    // node_modules at run time rather than bundled.
-    external: ['better-sqlite3'],
     logLevel: 'warning',
     // A native addon finds its .node file from its own package directory: it stays in node_modules.
     external: ['better-sqlite3'],

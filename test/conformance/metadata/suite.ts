@@ -184,6 +184,40 @@ export function metadataSuite(name: string, makeFixture: () => Promise<MetadataF
       assert.throws(() => cs.get('c1'), { code: 'NotFound', message: 'container "c1": not found' });
     });
 
+    test('container records read back as written: frozen, never stale, and never what a rolled-back transaction wrote', () => {
+      const cs = stores.containers(DOCKER_NAMESPACE);
+      cs.create({ id: 'k1', name: 'kept', runtime: { name: 'berth', options: {} }, labels: { a: '1' } });
+      const first = cs.get('k1');
+      assert.ok(Object.isFrozen(first) && Object.isFrozen(first.labels));
+      assert.throws(() => {
+        (first.labels as Record<string, string>).a = '2';
+      }, TypeError);
+      // A second view of the namespace (berthd makes one per call) sees the first one's writes.
+      cs.update('k1', { state: 'running', pid: 7 });
+      assert.equal(stores.containers(DOCKER_NAMESPACE).get('k1').pid, 7);
+      assert.equal(stores.containers(DOCKER_NAMESPACE).getByName('kept').state, 'running');
+      assert.deepEqual(
+        stores
+          .containers(DOCKER_NAMESPACE)
+          .list()
+          .filter((c) => c.id === 'k1')
+          .map((c) => c.state),
+        ['running'],
+      );
+      assert.throws(() =>
+        stores.db.transaction(() => {
+          cs.update('k1', { state: 'exited', exitCode: 3 });
+          assert.equal(cs.get('k1').exitCode, 3); // inside: the transaction's own write
+          throw new Error('roll back');
+        })(),
+      );
+      assert.equal(cs.get('k1').state, 'running');
+      assert.equal(cs.get('k1').exitCode, undefined);
+      cs.delete('k1');
+      assert.throws(() => cs.get('k1'), { code: 'NotFound' });
+      assert.throws(() => cs.getByName('kept'), { code: 'NotFound' });
+    });
+
     test('networks: unique names and addresses, endpoints, no removal while attached', () => {
       const nets = stores.networks(DOCKER_NAMESPACE);
       const cs = stores.containers(DOCKER_NAMESPACE);

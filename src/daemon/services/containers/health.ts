@@ -49,7 +49,7 @@ export function startHealthChecks(ctx: ServiceContext, id: string): void {
       probe++,
     );
     if (stopped) return;
-    const cur = ctx.data(ctx.records.get(id)).health ?? health;
+    const cur: HealthState = { ...(ctx.data(ctx.records.get(id)).health ?? health) };
     const before = cur.Status;
     if (result.ExitCode === 0) {
       cur.Status = 'healthy';
