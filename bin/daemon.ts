@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // berthd: the daemon. Flags as dockerd's; settings also from /etc/berth/daemon.json (src/daemon/config.ts).
 import { BerthError, messageOf } from '../src/base/errors.js';
 import { flagUsage, parseFlags, type Flag } from '../src/base/flags.js';

@@ -4,7 +4,8 @@
  * not inherit that) and empties the signal mask, as libuv's spawn does.
  *
  *   pipe() -> [readFd, writeFd]                      both close-on-exec
- *   spawn(file, argv, fds, setsid) -> pid            child fd i is this process's fds[i]; environ as is
+ *   spawn(file, argv, fds, setsid[, env]) -> pid     child fd i is this process's fds[i]; env ("K=V"
+ *                                                    strings) or else this process's environ
  *   waitpid(pid, nohang) -> status | null            exit code, or 128 + signal; null while it runs */
 #include "addon.h"
 
@@ -13,6 +14,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -20,6 +22,7 @@ extern char **environ;
 
 #define MAX_FDS 1024
 #define MAX_ARGS 256
+#define MAX_ENV 4096
 
 napi_value js_pipe(napi_env env, napi_callback_info info)
 {
@@ -52,6 +55,8 @@ struct spawn_args {
   char *argv[MAX_ARGS + 1];
   int fds[MAX_FDS];
   uint32_t nargs, nfds;
+  char **envp; /* NULL: environ */
+  uint32_t nenv;
 };
 
 static void spawn_args_free(struct spawn_args *a)
@@ -59,6 +64,36 @@ static void spawn_args_free(struct spawn_args *a)
   free(a->file);
   for (uint32_t i = 0; i < a->nargs; i++)
     free(a->argv[i]);
+  if (a->envp) {
+    for (uint32_t i = 0; i < a->nenv; i++)
+      free(a->envp[i]);
+    free(a->envp);
+  }
+}
+
+/* The optional env argument: undefined keeps environ, else an array of "K=V" strings. */
+static int read_env(napi_env env, napi_value v, struct spawn_args *a)
+{
+  napi_valuetype t;
+  napi_value el;
+  uint32_t n;
+  if (napi_typeof(env, v, &t) != napi_ok)
+    return throw_arg(env, "env", "an array");
+  if (t == napi_undefined)
+    return 0;
+  if (arg_array(env, v, "env", MAX_ENV, &n) < 0)
+    return -1;
+  a->envp = calloc(n + 1, sizeof(char *));
+  if (!a->envp) {
+    throw_errno(env, ENOMEM, "spawn", "env");
+    return -1;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    if (napi_get_element(env, v, i, &el) != napi_ok || arg_string(env, el, "env[]", 0, &a->envp[i]) < 0)
+      return -1;
+    a->nenv = i + 1;
+  }
+  return 0;
 }
 
 static int read_spawn_args(napi_env env, napi_value *argv, struct spawn_args *a)
@@ -104,7 +139,7 @@ static int plan_fds(const struct spawn_args *a, posix_spawn_file_actions_t *fa, 
 
 napi_value js_spawn(napi_env env, napi_callback_info info)
 {
-  napi_value argv[4];
+  napi_value argv[5];
   struct spawn_args a = {0};
   int copies[MAX_FDS];
   uint32_t ncopies;
@@ -114,7 +149,7 @@ napi_value js_spawn(napi_env env, napi_callback_info info)
   posix_spawnattr_t attr;
   pid_t pid;
 
-  if (get_args(env, info, 4, argv) < 0 || read_spawn_args(env, argv, &a) < 0) {
+  if (get_args(env, info, 5, argv) < 0 || read_spawn_args(env, argv, &a) < 0 || read_env(env, argv[4], &a) < 0) {
     spawn_args_free(&a);
     return NULL;
   }
@@ -140,7 +175,7 @@ napi_value js_spawn(napi_env env, napi_callback_info info)
   for (ncopies = 0; ncopies < a.nfds && copies[ncopies] >= 0; ncopies++)
     ;
   if (!err)
-    err = posix_spawn(&pid, a.file, &fa, &attr, a.argv, environ);
+    err = posix_spawn(&pid, a.file, &fa, &attr, a.argv, a.envp ? a.envp : environ);
   for (uint32_t i = 0; i < ncopies; i++)
     close(copies[i]);
   posix_spawn_file_actions_destroy(&fa);

@@ -71,11 +71,12 @@ export interface Native {
   /** pipe2(2) with O_CLOEXEC → [readFd, writeFd]. */
   pipe(): [number, number];
   /**
-   * posix_spawn(3) of `file` with `argv` (argv[0] included) and this process's environment: child fd i is
-   * our `fds[i]`, every other fd is closed on exec; signals start at their defaults, unblocked; `setsid`
-   * gives the child its own session. Returns the pid. Reap it with waitpid.
+   * posix_spawn(3) of `file` with `argv` (argv[0] included) and `env` ("K=V" strings; default this
+   * process's environment): child fd i is our `fds[i]`, every other fd is closed on exec; signals start at
+   * their defaults, unblocked; `setsid` gives the child its own session. Returns the pid. Reap it with
+   * waitpid.
    */
-  spawn(file: string, argv: string[], fds: number[], setsid: boolean): number;
+  spawn(file: string, argv: string[], fds: number[], setsid: boolean, env?: string[]): number;
   /** waitpid(2) → exit code, or 128 + signal; blocks until the child has exited. */
   waitpid(pid: number, nohang: false): number;
   /** waitpid(2) with WNOHANG: null while the child runs. */

@@ -1,8 +1,11 @@
 // Starts berth-shim and waits for its one line on the sync fd (fd 3): {"pid":N} once the container is
 // created, or {"error":"..."} (native/shim/PROTOCOL.md "Sync fd"). The process we start exits as soon as
 // the detached shim runs; the shim itself is never our child.
-import { spawn } from 'node:child_process';
-import { BerthError } from '../../base/errors.js';
+import { closeSync, openSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthError, messageOf } from '../../base/errors.js';
+import { native } from '../../base/native.js';
 import type { CreateOptions, LogOptions, ShimRuntime } from './types.js';
 
 /** Everything berth-shim's command line carries. */
@@ -75,52 +78,89 @@ export function checkCreateOptions(o: CreateOptions): void {
   }
 }
 
-/** Runs berth-shim; resolves with the container's pid, rejects with the shim's message. */
+/**
+ * Runs berth-shim; resolves with the container's pid, rejects with the shim's message. posix_spawn
+ * (native spawn) rather than child_process: libuv forks, and a fork of a daemon of a hundred megabytes
+ * costs its one thread milliseconds of page-table copying per container, where a burst of creates
+ * queues up behind it.
+ */
 export function spawnShim(c: ShimCommand, env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(c.shim, shimArgs(c), { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env });
-    let sync = '';
-    let stderr = '';
-    let status: number | null = null;
-    let syncDone = false;
-    const settle = (): void => {
-      if (!syncDone || status === null) return;
-      const line = sync.split('\n')[0] ?? '';
-      let msg: { pid?: number; error?: string } = {};
-      try {
-        msg = JSON.parse(line) as typeof msg;
-      } catch {
-        // no line: the shim died before it could say anything; its stderr and status tell why
-      }
-      if (typeof msg.pid === 'number') resolve(msg.pid);
-      else if (msg.error !== undefined) reject(new BerthError('InvalidArgument', msg.error));
-      else
-        reject(
-          new BerthError(
-            'Internal',
-            `berth-shim "${c.shim}" exited with status ${status} without reporting` +
-              (stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : ''),
-          ),
-        );
-    };
-    child.on('error', (err) =>
-      reject(new BerthError('Internal', `start berth-shim "${c.shim}": ${err.message}`)),
+  const n = native();
+  const [syncRead, syncWrite] = n.pipe();
+  const [errRead, errWrite] = n.pipe();
+  const devnull = openSync('/dev/null', 'r+');
+  let pid: number;
+  try {
+    pid = n.spawn(
+      c.shim,
+      [c.shim, ...shimArgs(c)],
+      [devnull, devnull, errWrite, syncWrite],
+      false,
+      envList(env),
     );
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const syncStream = child.stdio[3] as NodeJS.ReadableStream;
-    syncStream.setEncoding('utf8');
-    syncStream.on('data', (d: string) => (sync += d));
-    syncStream.on('end', () => {
-      syncDone = true;
-      settle();
-    });
-    syncStream.on('error', () => {
-      syncDone = true;
-      settle();
-    });
-    child.on('exit', (code, signal) => {
-      status = code ?? 128 + (signal ? 1 : 0);
-      settle();
-    });
+  } catch (err) {
+    for (const fd of [syncRead, errRead]) closeSync(fd);
+    return Promise.reject(new BerthError('Internal', `start berth-shim "${c.shim}": ${messageOf(err)}`));
+  } finally {
+    for (const fd of [devnull, syncWrite, errWrite]) closeSync(fd);
+  }
+  const sync = readAll(syncRead);
+  const stderr = readAll(errRead);
+  return sync.ended.then(async () => {
+    const status = await reaped(pid);
+    let msg: { pid?: number; error?: string } = {};
+    try {
+      msg = JSON.parse(sync.text().split('\n')[0] ?? '') as typeof msg;
+    } catch {
+      // no line: the shim died before it could say anything; its stderr and status tell why
+    }
+    if (typeof msg.pid === 'number') {
+      stderr.close();
+      return msg.pid;
+    }
+    if (msg.error !== undefined) {
+      stderr.close();
+      throw new BerthError('InvalidArgument', msg.error);
+    }
+    // What the shim said before it died may still be in the pipe.
+    await Promise.race([stderr.ended, sleep(100)]);
+    stderr.close();
+    const said = stderr.text().trim();
+    throw new BerthError(
+      'Internal',
+      `berth-shim "${c.shim}" exited with status ${status} without reporting` +
+        (said ? `: ${said.split('\n')[0]}` : ''),
+    );
   });
+}
+
+/** The environment as posix_spawn takes it (undefined: this process's own, as is). */
+function envList(env: NodeJS.ProcessEnv): string[] | undefined {
+  if (env === process.env) return undefined;
+  return Object.entries(env)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+}
+
+/** Reads a pipe to its end on the event loop (a socket, not the thread pool: a shim may take its time). */
+function readAll(fd: number): { ended: Promise<void>; text(): string; close(): void } {
+  const socket = new Socket({ fd, readable: true, writable: false });
+  let text = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (d: string) => (text += d));
+  const ended = new Promise<void>((resolve) => {
+    socket.once('end', resolve);
+    socket.once('close', () => resolve());
+    socket.once('error', () => resolve());
+  });
+  return { ended, text: () => text, close: () => socket.destroy() };
+}
+
+/** The exit status of the process we started: it exits once the detached shim runs, so soon after. */
+async function reaped(pid: number): Promise<number> {
+  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+    const status = native().waitpid(pid, true);
+    if (status !== null) return status;
+    await sleep(wait);
+  }
 }

@@ -224,6 +224,39 @@ describe('native addon', () => {
     });
   });
 
+  test('spawn maps fds, passes the environment given (else its own), and waitpid reaps the status', () => {
+    const n = native();
+    const run = (env?: string[]): { out: string; status: number } => {
+      const [r, w] = n.pipe();
+      const devnull = openSync('/dev/null', 'r');
+      const pid = n.spawn(
+        '/bin/sh',
+        ['sh', '-c', 'echo "$BERTH_SPAWN_TEST" >&3; exit 7'],
+        [devnull, devnull, 2, w],
+        false,
+        env,
+      );
+      closeSync(devnull);
+      closeSync(w);
+      const buf = Buffer.alloc(256);
+      const got = readSync(r, buf, 0, buf.length, null);
+      closeSync(r);
+      return { out: buf.toString('utf8', 0, got).trim(), status: n.waitpid(pid, false) };
+    };
+    process.env.BERTH_SPAWN_TEST = 'inherited';
+    try {
+      assert.deepEqual(run(), { out: 'inherited', status: 7 });
+      assert.deepEqual(run(['BERTH_SPAWN_TEST=given', 'PATH=/usr/bin:/bin']), { out: 'given', status: 7 });
+      assert.deepEqual(run([]), { out: '', status: 7 });
+    } finally {
+      delete process.env.BERTH_SPAWN_TEST;
+    }
+    assert.throws(() => n.spawn('/bin/true', ['true'], [], false, ['A=1', 2 as never]), {
+      name: 'TypeError',
+      message: /env\[\]/,
+    });
+  });
+
   test('pidfdOpen and pidfdSendSignal reach exactly one process', async () => {
     const n = native();
     const self = n.pidfdOpen(process.pid);
