@@ -170,15 +170,30 @@ async function cycle(
 ): Promise<{ up: number; down: number }> {
   const call = (m: string, req: object): Promise<Record<string, unknown>> =>
     client.call('runtime', m, req, 120_000);
+  const down = (made: { pod: string; ctr?: string }[]): Promise<unknown> =>
+    Promise.all(
+      made.map(async ({ pod, ctr }) => {
+        if (ctr) {
+          await call('StopContainer', { container_id: ctr, timeout: 0 });
+          await call('RemoveContainer', { container_id: ctr });
+        }
+        await call('StopPodSandbox', { pod_sandbox_id: pod });
+        await call('RemovePodSandbox', { pod_sandbox_id: pod });
+      }),
+    );
   const t0 = performance.now();
-  const made = await Promise.all(
+  const made: { pod: string; ctr?: string }[] = [];
+  const ups = await Promise.allSettled(
     Array.from({ length: podCount }, async (_, i) => {
       const config = podConfig(tag, r, i, logDir);
-      const pod = String((await call('RunPodSandbox', { config })).pod_sandbox_id);
-      const ctr = String(
+      const m: { pod: string; ctr?: string } = {
+        pod: String((await call('RunPodSandbox', { config })).pod_sandbox_id),
+      };
+      made.push(m);
+      m.ctr = String(
         (
           await call('CreateContainer', {
-            pod_sandbox_id: pod,
+            pod_sandbox_id: m.pod,
             sandbox_config: config,
             config: {
               metadata: { name: 'c', attempt: 0 },
@@ -189,20 +204,18 @@ async function cycle(
           })
         ).container_id,
       );
-      await call('StartContainer', { container_id: ctr });
-      return { pod, ctr };
+      await call('StartContainer', { container_id: m.ctr });
     }),
   );
   const up = performance.now() - t0;
+  const failed = ups.find((u): u is PromiseRejectedResult => u.status === 'rejected');
+  if (failed) {
+    // What did come up goes again, so that one failed call leaks no pod into the next round or the host.
+    await down(made).catch(() => undefined);
+    throw failed.reason;
+  }
   const t1 = performance.now();
-  await Promise.all(
-    made.map(async ({ pod, ctr }) => {
-      await call('StopContainer', { container_id: ctr, timeout: 0 });
-      await call('RemoveContainer', { container_id: ctr });
-      await call('StopPodSandbox', { pod_sandbox_id: pod });
-      await call('RemovePodSandbox', { pod_sandbox_id: pod });
-    }),
-  );
+  await down(made);
   return { up, down: performance.now() - t1 };
 }
 

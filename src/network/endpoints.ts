@@ -136,8 +136,8 @@ export async function disconnect(ctx: NetworkContext, containerId: string, ref: 
 
 /**
  * DEL of one attachment, in whatever phase it was left: its names go first, then the plugins run in
- * reverse with the stored configuration and result (without the namespace when it is gone), then any
- * rule the plugins left is swept by its comment. A failed DEL keeps the record (phase "deleting") for a
+ * reverse with the stored configuration and result (without the namespace when it is gone), then, when
+ * the plugins could not have removed them, the rules they left are swept by their comment. A failed DEL keeps the record (phase "deleting") for a
  * later retry and throws.
  */
 export async function teardown(ctx: NetworkContext, rec: Record): Promise<void> {
@@ -160,7 +160,10 @@ export async function teardown(ctx: NetworkContext, rec: Record): Promise<void> 
   } catch (err) {
     failure = err;
   }
-  if (isEndpoint(rec)) await sweepAttachmentRules(rec.config.name, rec.containerId).catch(() => undefined);
+  // A DEL that ran in the namespace removed its rules itself; the sweep lists whole tables under the
+  // xtables lock every plugin waits on, so it runs only when the DEL failed or had no namespace to look in.
+  if (isEndpoint(rec) && (failure || netns === ''))
+    await sweepAttachmentRules(rec.config.name, rec.containerId).catch(() => undefined);
   if (failure) throw wrap(failure, `disconnect container "${rec.containerId}" (${rec.ifname})`);
   ctx.cache.remove(rec.containerId, rec.ifname);
 }

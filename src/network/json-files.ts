@@ -25,9 +25,9 @@ export function readJsonFile<T>(path: string, what: string, check?: (value: T) =
   }
 }
 
-/** Replaces `path` with `value` as indented JSON, atomically, mode 0600. */
-export function writeJsonFile(path: string, value: unknown): void {
-  atomicWriteFileSync(path, JSON.stringify(value, null, 2) + '\n', 0o600);
+/** Replaces `path` with `value` as indented JSON, atomically, mode 0600; fsynced unless not `durable`. */
+export function writeJsonFile(path: string, value: unknown, durable = true): void {
+  atomicWriteFileSync(path, JSON.stringify(value, null, 2) + '\n', 0o600, durable);
 }
 
 /** The names in a directory; none when it does not exist. */

@@ -131,7 +131,12 @@ export class NetworkManager {
 
   /** Attaches a container's sandbox to a network (`network connect`, `run --network`). */
   connect(containerId: string, network: string, req: ConnectRequest): Promise<Endpoint> {
-    return this.container(containerId, () => connect(this.ctx, containerId, network, req));
+    return this.container(containerId, async () => {
+      // A network being created is stored before its bridge is up (so that a crash leaves a record to
+      // undo): a connect waits for that to finish, or the bridge plugin and the creation both set it up.
+      await this.ctx.locks.run('networks', () => Promise.resolve());
+      return connect(this.ctx, containerId, network, req);
+    });
   }
 
   /** Detaches a container from a network (`network disconnect`). */

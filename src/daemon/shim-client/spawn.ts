@@ -2,10 +2,10 @@
 // created, or {"error":"..."} (native/shim/PROTOCOL.md "Sync fd"). The process we start exits as soon as
 // the detached shim runs; the shim itself is never our child.
 import { closeSync, openSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError, messageOf } from '../../base/errors.js';
 import { native } from '../../base/native.js';
+import { envList, readPipe, reap } from '../../base/run-program.js';
 import type { CreateOptions, LogOptions, ShimRuntime } from './types.js';
 
 /** Everything berth-shim's command line carries. */
@@ -104,10 +104,10 @@ export function spawnShim(c: ShimCommand, env: NodeJS.ProcessEnv): Promise<numbe
   } finally {
     for (const fd of [devnull, syncWrite, errWrite]) closeSync(fd);
   }
-  const sync = readAll(syncRead);
-  const stderr = readAll(errRead);
+  const sync = readPipe(syncRead);
+  const stderr = readPipe(errRead);
   return sync.ended.then(async () => {
-    const status = await reaped(pid);
+    const status = await reap(pid);
     let msg: { pid?: number; error?: string } = {};
     try {
       msg = JSON.parse(sync.text().split('\n')[0] ?? '') as typeof msg;
@@ -132,35 +132,4 @@ export function spawnShim(c: ShimCommand, env: NodeJS.ProcessEnv): Promise<numbe
         (said ? `: ${said.split('\n')[0]}` : ''),
     );
   });
-}
-
-/** The environment as posix_spawn takes it (undefined: this process's own, as is). */
-function envList(env: NodeJS.ProcessEnv): string[] | undefined {
-  if (env === process.env) return undefined;
-  return Object.entries(env)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${v}`);
-}
-
-/** Reads a pipe to its end on the event loop (a socket, not the thread pool: a shim may take its time). */
-function readAll(fd: number): { ended: Promise<void>; text(): string; close(): void } {
-  const socket = new Socket({ fd, readable: true, writable: false });
-  let text = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (d: string) => (text += d));
-  const ended = new Promise<void>((resolve) => {
-    socket.once('end', resolve);
-    socket.once('close', () => resolve());
-    socket.once('error', () => resolve());
-  });
-  return { ended, text: () => text, close: () => socket.destroy() };
-}
-
-/** The exit status of the process we started: it exits once the detached shim runs, so soon after. */
-async function reaped(pid: number): Promise<number> {
-  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-    const status = native().waitpid(pid, true);
-    if (status !== null) return status;
-    await sleep(wait);
-  }
 }

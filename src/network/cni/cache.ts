@@ -54,7 +54,9 @@ export class AttachmentCache<Meta = unknown> {
     const full: AttachmentRecord<Meta> = { version: 1, ...record, updated: new Date().toISOString() };
     const dir = join(this.dir, record.containerId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeJsonFile(join(dir, `${record.ifname}.json`), full);
+    // Not fsynced: the records live in the state dir, which a reboot empties anyway (STATE.md), and a
+    // daemon that dies leaves them in the page cache; a pod's setup writes several.
+    writeJsonFile(join(dir, `${record.ifname}.json`), full, false);
     return full;
   }
 

@@ -1,10 +1,10 @@
 // Running one CNI plugin binary (SPEC.md section 2, "Execution Protocol"): parameters in CNI_* variables,
 // the request configuration on stdin, a result on stdout and exit 0, or an error structure and a non-zero
 // exit. The plugin runs in this process's network namespace, as the spec requires of the runtime.
-import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, type Code } from '../../base/errors.js';
+import { runProgram } from '../../base/run-program.js';
 import type { CniCommand, CniErrorBody } from './types.js';
 
 /** Debian's containernetworking-plugins install here. */
@@ -139,32 +139,11 @@ function pluginError(
   return new CniPluginError('Internal', `${context}: ${said}`, type);
 }
 
-function runProcess(
+async function runProcess(
   file: string,
   env: NodeJS.ProcessEnv,
   stdin: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), PLUGIN_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new BerthError('Internal', `run "${file}": ${err.message}`, { cause: err }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? (signal ? 128 : 1),
-        stdout,
-        stderr: signal ? `${stderr}killed by ${signal}` : stderr,
-      });
-    });
-    // A plugin that fails early may not read its stdin: EPIPE then is not the error to report.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-  });
+  const r = await runProgram(file, [], { env, input: stdin, timeoutMs: PLUGIN_TIMEOUT_MS });
+  return { ...r, stderr: r.timedOut ? `${r.stderr}killed by SIGKILL` : r.stderr };
 }

@@ -1,8 +1,8 @@
 // A thin, idempotent face of iptables(8) (Debian's iptables, nft or legacy backend alike): rules are
 // checked with -C before they are inserted, deletions of absent rules and chains are no-ops, and every
 // call waits for the xtables lock (-w) because the CNI plugins program the same tables concurrently.
-import { execFile } from 'node:child_process';
 import { BerthError } from '../../base/errors.js';
+import { runProgram } from '../../base/run-program.js';
 
 /** The tables Berth touches. */
 export type Table = 'filter' | 'nat';
@@ -17,28 +17,19 @@ export interface Rule {
 
 const IPTABLES = 'iptables';
 const LOCK_WAIT_SECONDS = '30';
+const SBIN_ENV = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
 
 /** Runs iptables on `table`; returns stdout, or throws with its stderr. */
-export function iptables(table: Table, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      IPTABLES,
-      ['-w', LOCK_WAIT_SECONDS, '-t', table, ...args],
-      { encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } },
-      (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'FailedPrecondition' : 'Internal';
-        reject(
-          Object.assign(
-            new BerthError(code, `iptables -t ${table} ${args.join(' ')}: ${stderr.trim() || err.message}`),
-            {
-              exitCode: typeof err.code === 'number' ? err.code : undefined,
-            },
-          ),
-        );
-      },
-    );
-  });
+export async function iptables(table: Table, args: string[]): Promise<string> {
+  const r = await runProgram(IPTABLES, ['-w', LOCK_WAIT_SECONDS, '-t', table, ...args], { env: SBIN_ENV });
+  if (r.code === 0) return r.stdout;
+  throw Object.assign(
+    new BerthError(
+      'Internal',
+      `iptables -t ${table} ${args.join(' ')}: ${r.stderr.trim() || `exit status ${r.code}`}`,
+    ),
+    { exitCode: r.code },
+  );
 }
 
 /** Whether a chain exists. */
