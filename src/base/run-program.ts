@@ -79,18 +79,23 @@ export async function runProgram(file: string, args: string[], opts: RunOptions 
   }
 }
 
-/** A pipe read to its end as a socket: `ended` resolves at EOF (or error), `text()` is what came. */
-export function readPipe(fd: number): { ended: Promise<void>; text(): string; close(): void } {
+/**
+ * A pipe read to its end as a socket: `ended` resolves at EOF (or error), `text()` is what came (its
+ * first `limit` characters; the rest is read and dropped, so the writer never blocks).
+ */
+export function readPipe(fd: number, limit = Infinity): { ended: Promise<void>; text(): string } {
   const socket = new Socket({ fd, readable: true, writable: false });
   let text = '';
   socket.setEncoding('utf8');
-  socket.on('data', (d: string) => (text += d));
+  socket.on('data', (d: string) => {
+    if (text.length < limit) text += d.slice(0, limit - text.length);
+  });
   const ended = new Promise<void>((resolve) => {
     socket.once('end', resolve);
     socket.once('close', () => resolve());
     socket.once('error', () => resolve());
   });
-  return { ended, text: () => text, close: () => socket.destroy() };
+  return { ended, text: () => text };
 }
 
 /**

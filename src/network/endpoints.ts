@@ -8,7 +8,7 @@ import type { NetworkConfList } from './cni/types.js';
 import { loopbackConfList } from './conflist.js';
 import type { AttachmentMeta, EndpointMeta, NetworkContext } from './context.js';
 import { addressesOf, allEndpointRecords, isEndpoint, reserveEndpoint } from './endpoint-plan.js';
-import { sweepAttachmentRules } from './firewall/cni-leftovers.js';
+import { masqueradeLeft, sweepAttachmentRules } from './firewall/cni-leftovers.js';
 import { createNetns, isNetnsMounted, netnsPath, removeNetns } from './netns.js';
 import { findNetwork } from './networks.js';
 import type { ConnectRequest, Endpoint, PortMapping } from './types.js';
@@ -160,9 +160,13 @@ export async function teardown(ctx: NetworkContext, rec: Record): Promise<void> 
   } catch (err) {
     failure = err;
   }
-  // A DEL that ran in the namespace removed its rules itself; the sweep lists whole tables under the
-  // xtables lock every plugin waits on, so it runs only when the DEL failed or had no namespace to look in.
-  if (isEndpoint(rec) && (failure || netns === ''))
+  // The sweep lists whole tables under the xtables lock every plugin waits on: after a DEL that ran in
+  // the namespace it runs only when the bridge plugin's masquerade chain is still there (its DEL finds
+  // the addresses to unmasquerade on the interface, and misses them when that is already gone).
+  if (
+    isEndpoint(rec) &&
+    (failure || netns === '' || (await masqueradeLeft(rec.config.name, rec.containerId).catch(() => true)))
+  )
     await sweepAttachmentRules(rec.config.name, rec.containerId).catch(() => undefined);
   if (failure) throw wrap(failure, `disconnect container "${rec.containerId}" (${rec.ifname})`);
   ctx.cache.remove(rec.containerId, rec.ifname);

@@ -105,7 +105,7 @@ export function spawnShim(c: ShimCommand, env: NodeJS.ProcessEnv): Promise<numbe
     for (const fd of [devnull, syncWrite, errWrite]) closeSync(fd);
   }
   const sync = readPipe(syncRead);
-  const stderr = readPipe(errRead);
+  const stderr = readPipe(errRead, 64 * 1024);
   return sync.ended.then(async () => {
     const status = await reap(pid);
     let msg: { pid?: number; error?: string } = {};
@@ -114,17 +114,12 @@ export function spawnShim(c: ShimCommand, env: NodeJS.ProcessEnv): Promise<numbe
     } catch {
       // no line: the shim died before it could say anything; its stderr and status tell why
     }
-    if (typeof msg.pid === 'number') {
-      stderr.close();
-      return msg.pid;
-    }
-    if (msg.error !== undefined) {
-      stderr.close();
-      throw new BerthError('InvalidArgument', msg.error);
-    }
+    // The pipe stays open and read (never closed under the shim, whose next line on stderr would
+    // then be its SIGPIPE), as child_process kept it.
+    if (typeof msg.pid === 'number') return msg.pid;
+    if (msg.error !== undefined) throw new BerthError('InvalidArgument', msg.error);
     // What the shim said before it died may still be in the pipe.
     await Promise.race([stderr.ended, sleep(100)]);
-    stderr.close();
     const said = stderr.text().trim();
     throw new BerthError(
       'Internal',

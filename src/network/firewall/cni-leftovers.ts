@@ -8,11 +8,25 @@
 // - portmap's shared chains (CNI-HOSTPORT-DNAT, -SETMARK, -MASQ and their jumps from PREROUTING, OUTPUT
 //   and POSTROUTING): portmap never removes them. Once CNI-HOSTPORT-DNAT holds no container's rule, no
 //   user of portmap is left on the host and Berth removes them, so that a host returns to how it was.
-import { deleteChain, iptables, jumpOf, listRules, type Rule, type Table } from './iptables.js';
+import { createHash } from 'node:crypto';
+import { chainExists, deleteChain, iptables, jumpOf, listRules, type Rule, type Table } from './iptables.js';
 
 /** The comment libcni plugins put on an attachment's rules (plugins/pkg/utils FormatComment). */
 export function attachmentComment(network: string, containerId: string): string {
   return `name: "${network}" id: "${containerId}"`;
+}
+
+/** The bridge plugin's masquerade chain of an attachment (plugins/pkg/utils FormatChainName). */
+export function masqueradeChain(network: string, containerId: string): string {
+  return `CNI-${createHash('sha512')
+    .update(network + containerId)
+    .digest('hex')
+    .slice(0, 24)}`;
+}
+
+/** Whether the bridge plugin's DEL left the attachment's masquerade chain (one iptables call, no listing). */
+export function masqueradeLeft(network: string, containerId: string): Promise<boolean> {
+  return chainExists('nat', masqueradeChain(network, containerId));
 }
 
 function commentOf(rule: Rule): string | undefined {

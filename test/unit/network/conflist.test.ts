@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bridgeConfList, loopbackConfList, rangeOf } from '../../../src/network/conflist.js';
 import { networkRules } from '../../../src/network/firewall/isolation.js';
+import { masqueradeChain } from '../../../src/network/firewall/cni-leftovers.js';
 import { jumpOf, parseRules, splitWords } from '../../../src/network/firewall/iptables.js';
 import type { NetworkRecord } from '../../../src/network/types.js';
 
@@ -130,5 +131,15 @@ describe('iptables -S parsing', () => {
     });
     assert.equal(jumpOf(rules[1]!), 'MASQUERADE');
     assert.deepEqual(splitWords('a "b c" "" d'), ['a', 'b c', '', 'd']);
+  });
+});
+
+describe('CNI leftovers', () => {
+  test("the bridge plugin's masquerade chain is named as libcni's FormatChainName names it", () => {
+    // Seen on a host: the chain the bridge plugin made for this (network, container).
+    assert.equal(
+      masqueradeChain('neta-a1070e', '84291fad5cd678445393c91640e1de9f880e873676c4237cd55754578adfe852'),
+      'CNI-8446c6e034d69cf7b046b502',
+    );
   });
 });
