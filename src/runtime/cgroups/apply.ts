@@ -2,7 +2,7 @@
 // goes to the v1 hierarchy that carries its controller, else to the cgroup2 directory when the
 // controller is enabled there, else it is an error naming the controller. Device rules go to devices.allow
 // and devices.deny on v1, or become a BPF program on cgroup2.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError, invalid, messageOf } from '../../base/errors.js';
 import type { Resources } from '../../oci/runtime-spec.js';
@@ -84,28 +84,58 @@ function writeFailure(dir: string, w: CgroupWrite, err: unknown): BerthError {
   return cgroupWriteError(join(dir, w.file), w.value, err);
 }
 
-/** Performs writes in order; see RETRIED_AFTER_QUOTA. `dirOf` maps a write to its directory. */
+/**
+ * Performs writes in order; see RETRIED_AFTER_QUOTA. `dirOf` maps a write to its directory. Writes in a
+ * row to one file share one open file: the kernel takes each write(2) of a cgroup file on its own (one
+ * devices.allow rule each), and a container's device rules are a dozen writes to the same file.
+ */
 function perform(writes: CgroupWrite[], dirOf: (w: CgroupWrite) => string): void {
   const retry: CgroupWrite[] = [];
-  for (const w of writes) {
-    const dir = dirOf(w);
-    try {
-      writeFileSync(join(dir, w.file), w.value);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EINVAL' && RETRIED_AFTER_QUOTA.has(w.file)) {
-        retry.push(w);
-        continue;
+  const file = new OpenCgroupFile();
+  try {
+    for (const w of writes) {
+      const dir = dirOf(w);
+      try {
+        file.write(join(dir, w.file), w.value);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EINVAL' && RETRIED_AFTER_QUOTA.has(w.file)) {
+          retry.push(w);
+          continue;
+        }
+        throw writeFailure(dir, w, err);
       }
-      throw writeFailure(dir, w, err);
+      if (w.file === 'cpu.shares') checkShares(dir, w.value);
     }
-    if (w.file === 'cpu.shares') checkShares(dir, w.value);
+    for (const w of retry) {
+      try {
+        file.write(join(dirOf(w), w.file), w.value);
+      } catch (err) {
+        throw writeFailure(dirOf(w), w, err);
+      }
+    }
+  } finally {
+    file.close();
   }
-  for (const w of retry) {
-    try {
-      writeFileSync(join(dirOf(w), w.file), w.value);
-    } catch (err) {
-      throw writeFailure(dirOf(w), w, err);
+}
+
+/** The cgroup file last written, kept open for the next write to it. */
+class OpenCgroupFile {
+  private path = '';
+  private fd = -1;
+
+  write(path: string, value: string): void {
+    if (path !== this.path) {
+      this.close();
+      this.fd = openSync(path, 'w');
+      this.path = path;
     }
+    writeSync(this.fd, value);
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    this.path = '';
   }
 }
 
