@@ -23,7 +23,14 @@ import { buildBusyboxImage } from '../test/fixtures/image.js';
 import { startRegistry } from '../test/fixtures/registry.js';
 import { writeTar } from '../test/fixtures/tar.js';
 import { CriDaemon } from '../test/e2e/cri-daemon.js';
-import { killPids, pidsMatching, removeCgroupTree, runCommand, unmountUnder } from '../test/e2e/engines.js';
+import {
+  containerdConfig,
+  killPids,
+  pidsMatching,
+  removeCgroupTree,
+  runCommand,
+  unmountUnder,
+} from '../test/e2e/engines.js';
 import { pushBusybox } from '../test/integration/cri/harness.js';
 import { median, ratio } from './peers.js';
 
@@ -93,33 +100,22 @@ async function startCriContainerd(
       ],
     }),
   );
-  const config = [
-    'version = 2',
-    `root = ${JSON.stringify(root)}`,
-    `state = ${JSON.stringify(state)}`,
-    `disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs", "io.containerd.internal.v1.tracing", "io.containerd.tracing.processor.v1.otlp"]`,
-    '[grpc]',
-    `  address = ${JSON.stringify(socket)}`,
-    '[ttrpc]',
-    `  address = ${JSON.stringify(`${socket}.ttrpc`)}`,
-    '[debug]',
-    '  address = ""',
-    '[metrics]',
-    '  address = ""',
-    '[plugins."io.containerd.grpc.v1.cri"]',
-    `  sandbox_image = ${JSON.stringify(PAUSE_REF)}`,
-    '  restrict_oom_score_adj = true',
-    '  disable_apparmor = true',
-    '  [plugins."io.containerd.grpc.v1.cri".cni]',
-    '    bin_dir = "/usr/lib/cni"',
-    `    conf_dir = ${JSON.stringify(cniConf)}`,
-    '  [plugins."io.containerd.grpc.v1.cri".containerd]',
-    '    snapshotter = "overlayfs"',
-    '    default_runtime_name = "runc"',
-    '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
-    '      runtime_type = "io.containerd.runc.v2"',
-    '',
-  ].join('\n');
+  const config = containerdConfig(root, state, socket, {
+    cri: [
+      '[plugins."io.containerd.grpc.v1.cri"]',
+      `  sandbox_image = ${JSON.stringify(PAUSE_REF)}`,
+      '  restrict_oom_score_adj = true',
+      '  disable_apparmor = true',
+      '  [plugins."io.containerd.grpc.v1.cri".cni]',
+      '    bin_dir = "/usr/lib/cni"',
+      `    conf_dir = ${JSON.stringify(cniConf)}`,
+      '  [plugins."io.containerd.grpc.v1.cri".containerd]',
+      '    snapshotter = "overlayfs"',
+      '    default_runtime_name = "runc"',
+      '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
+      '      runtime_type = "io.containerd.runc.v2"',
+    ],
+  });
   writeFileSync(join(dir, 'config.toml'), config);
   const logFd = openSync(join(dir, 'containerd.log'), 'a');
   const child = spawn('containerd', ['--config', join(dir, 'config.toml')], {

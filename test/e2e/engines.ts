@@ -263,12 +263,19 @@ export interface Containerd {
   stop(): Promise<void>;
 }
 
-/** containerd 1.6 config: private paths, CRI and unneeded snapshotters/plugins disabled. */
-function containerdConfig(root: string, state: string, socket: string, debug: boolean): string {
+/**
+ * containerd 1.6 config: private paths, unneeded snapshotters and plugins disabled, and the CRI plugin
+ * too unless `cri` gives the lines of its section (bench/cri.ts).
+ */
+export function containerdConfig(
+  root: string,
+  state: string,
+  socket: string,
+  opts: { debug?: boolean; cri?: string[] } = {},
+): string {
   // io.containerd.runtime.v1.linux must stay: containerd 1.6's tasks service refuses to load without it.
   const disabled = [
-    'io.containerd.grpc.v1.cri',
-    'io.containerd.internal.v1.opt',
+    ...(opts.cri ? [] : ['io.containerd.grpc.v1.cri', 'io.containerd.internal.v1.opt']),
     'io.containerd.internal.v1.tracing',
     'io.containerd.tracing.processor.v1.otlp',
     'io.containerd.snapshotter.v1.aufs',
@@ -287,9 +294,10 @@ function containerdConfig(root: string, state: string, socket: string, debug: bo
     `  address = ${JSON.stringify(`${socket}.ttrpc`)}`,
     '[debug]',
     '  address = ""',
-    `  level = ${JSON.stringify(debug ? 'debug' : 'info')}`,
+    `  level = ${JSON.stringify(opts.debug ? 'debug' : 'info')}`,
     '[metrics]',
     '  address = ""',
+    ...(opts.cri ?? []),
     '',
   ].join('\n');
 }
@@ -306,7 +314,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
   const runtime = opts.runtime;
   await Promise.all([mkdir(root), mkdir(state), mkdir(fifoDir), mkdir(runcRoot)]);
   const configPath = join(dir, 'config.toml');
-  await writeFile(configPath, containerdConfig(root, state, socket, opts.debug ?? false));
+  await writeFile(configPath, containerdConfig(root, state, socket, { debug: opts.debug ?? false }));
 
   // The shim puts its ttrpc socket in /run/containerd/s whatever --state says; remember what was there.
   const runDirs = ['/run/containerd/s', '/run/containerd'].filter((d) => !existsSync(d));

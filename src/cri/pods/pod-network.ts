@@ -61,27 +61,18 @@ export class PodNetworks {
     await (await this.manager()).removeSandbox(podId);
   }
 
-  /** The network's creation while one runs: pods that start together wait for the one creation. */
-  private creating: Promise<void> | undefined;
-
   private async ensureNetwork(m: NetworkManager): Promise<void> {
     try {
       m.getNetwork(POD_NETWORK);
-      return;
     } catch (err) {
       if (!(err instanceof BerthError) || err.code !== 'NotFound') throw err;
-    }
-    // Pods that start together make it once; the others wait for that one.
-    this.creating ??= m
-      .createNetwork({ name: POD_NETWORK, ...(this.podCidr ? { subnet: this.podCidr } : {}) })
-      .then(
-        () => undefined,
-        (e: unknown) => {
+      await m
+        .createNetwork({ name: POD_NETWORK, ...(this.podCidr ? { subnet: this.podCidr } : {}) })
+        .catch((e: unknown) => {
+          // Two pods starting together both saw no network: the second creation loses, harmlessly.
           if (!(e instanceof BerthError) || e.code !== 'AlreadyExists') throw e;
-        },
-      )
-      .finally(() => (this.creating = undefined));
-    await this.creating;
+        });
+    }
   }
 }
 

@@ -79,10 +79,9 @@ export function checkCreateOptions(o: CreateOptions): void {
 }
 
 /**
- * Runs berth-shim; resolves with the container's pid, rejects with the shim's message. posix_spawn
- * (native spawn) rather than child_process: libuv forks, and a fork of a daemon of a hundred megabytes
- * costs its one thread milliseconds of page-table copying per container, where a burst of creates
- * queues up behind it.
+ * Runs berth-shim; resolves with the container's pid, rejects with the shim's message. Started by
+ * posix_spawn, not child_process, for the reason base/run-program.ts gives: no fork of the daemon per
+ * container.
  */
 export function spawnShim(c: ShimCommand, env: NodeJS.ProcessEnv): Promise<number> {
   const n = native();
@@ -114,8 +113,8 @@ export function spawnShim(c: ShimCommand, env: NodeJS.ProcessEnv): Promise<numbe
     } catch {
       // no line: the shim died before it could say anything; its stderr and status tell why
     }
-    // The pipe stays open and read (never closed under the shim, whose next line on stderr would
-    // then be its SIGPIPE), as child_process kept it.
+    // The stderr pipe is read on to its end (the shim points its stdio at /dev/null once it runs
+    // detached), as child_process did.
     if (typeof msg.pid === 'number') return msg.pid;
     if (msg.error !== undefined) throw new BerthError('InvalidArgument', msg.error);
     // What the shim said before it died may still be in the pipe.
