@@ -6,7 +6,9 @@
 // Ingest refs are the namespace's own: the plain store sees "<namespace>/<ref>". When a writer is opened
 // for a digest the plain store already holds (another namespace pulled it), the record is made at once
 // and the writer fails with AlreadyExists, so the bytes are not fetched twice (containerd's "shared"
-// policy). Under a lease, committed content and open ingests are added to the lease.
+// policy). Under a lease, committed content and open ingests are added to the lease; a writer opened for
+// an expected digest leases that digest at once, so a crash between the blob's rename into the store and
+// its record leaves a blob the lease still keeps (the next pull records it instead of fetching it again).
 import type { Readable } from 'node:stream';
 import { BerthError } from '../base/errors.js';
 import type {
@@ -117,7 +119,12 @@ export class NamespacedContentStore implements ContentStore {
       .writer({ ...opts, ref: this.backendRef(opts.ref) })
       .catch((err: unknown) => Promise.reject(renameRef(err, this.backendRef(opts.ref), opts.ref)));
     try {
-      this.ctx.db.transaction(() => this.ctx.leaseResource('ingests', opts.ref)).immediate();
+      this.ctx.db
+        .transaction(() => {
+          this.ctx.leaseResource('ingests', opts.ref);
+          if (opts.expected) this.ctx.leaseResource('content', opts.expected);
+        })
+        .immediate();
     } catch (err) {
       await inner.close();
       throw err;

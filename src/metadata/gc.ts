@@ -15,7 +15,8 @@
 // Sweep, in an order that leaves nothing half-deleted on a crash:
 //   1. one transaction deletes expired leases, unmarked content and snapshot records, and records whose
 //      blob or backend snapshot is gone (a crash between two steps of a commit or prepare);
-//   2. then, outside it, blobs that no namespace records, backend snapshots that no record references
+//   2. then, outside it, blobs that no namespace records and no live lease names (a lease names the
+//      digest its writer expects, so a blob committed just before a crash, and not yet recorded, stays), backend snapshots that no record references
 //      (children before parents), stale unleased ingests and crash leftovers are removed. Each removal is
 //      atomic on its own and found again by the next collection if this one is interrupted.
 import { BerthError } from '../base/errors.js';
@@ -103,14 +104,17 @@ export async function collectGarbage(stores: Collectable, opts: GcOptions = {}):
 
   // Mark from the roots.
   const leasedIngests = new Set<string>();
+  const leasedBlobs = new Set<string>();
   const liveLease =
     'SELECT 1 FROM leases l WHERE l.namespace = r.namespace AND l.id = r.lease_id AND (l.expires_at IS NULL OR l.expires_at > ?)';
   const leased = db
     .prepare(`SELECT namespace, type, id FROM lease_resources r WHERE EXISTS (${liveLease})`)
     .all(nowText) as { namespace: string; type: string; id: string }[];
   for (const r of leased) {
-    if (r.type === 'content') await marker.markContent(r.namespace, r.id);
-    else if (r.type === 'ingests') leasedIngests.add(`${r.namespace}/${r.id}`);
+    if (r.type === 'content') {
+      leasedBlobs.add(r.id);
+      await marker.markContent(r.namespace, r.id);
+    } else if (r.type === 'ingests') leasedIngests.add(`${r.namespace}/${r.id}`);
     else if (r.type.startsWith('snapshots/'))
       marker.markSnapshot(r.namespace, r.type.slice('snapshots/'.length), r.id);
   }
@@ -169,7 +173,7 @@ export async function collectGarbage(stores: Collectable, opts: GcOptions = {}):
     (db.prepare('SELECT DISTINCT digest FROM content').all() as { digest: string }[]).map((r) => r.digest),
   );
   for (const digest of blobs) {
-    if (recorded.has(digest)) continue;
+    if (recorded.has(digest) || leasedBlobs.has(digest)) continue;
     await stores.blobs.delete(digest).catch(ignoreNotFound);
     report.blobs.push(digest);
   }

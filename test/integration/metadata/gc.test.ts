@@ -101,6 +101,26 @@ describe('garbage collection', { skip }, () => {
     assert.throws(() => stores.leases(NS).get('pull'), { code: 'NotFound' });
   });
 
+  test('a blob committed just before a crash, not yet recorded, stays while the pull’s lease lives', async () => {
+    const lease = stores.leases(NS).create({ id: 'cut-pull' });
+    const data = Buffer.from('a layer whose record the crash lost');
+    const digest = digestOf(data);
+    const w = await stores.content(NS, { lease: lease.id }).writer({ ref: 'layer', expected: digest });
+    await w.close();
+    // The crash: the plain store has the blob (renamed in), the namespace has no record of it.
+    await writeBlob(stores.blobs, 'renamed-in', data, { digest });
+    let report = await stores.collectGarbage({ ingestMaxAgeMs: 0 });
+    assert.deepEqual(report.blobs, [], 'the lease names the digest its writer expected');
+    // The pull again: the blob is recorded, not fetched.
+    await assert.rejects(stores.content(NS, { lease: lease.id }).writer({ ref: 'layer', expected: digest }), {
+      code: 'AlreadyExists',
+    });
+    assert.equal((await stores.content(NS).info(digest)).size, data.length);
+    stores.leases(NS).delete(lease.id);
+    report = await stores.collectGarbage({ ingestMaxAgeMs: 0 });
+    assert.deepEqual(report.blobs, [digest], 'gone with its lease');
+  });
+
   test('a container keeps its snapshot and its image content after the image is untagged', async () => {
     const img = await putImage(stores, NS, 'app:3', 2);
     const sn = stores.snapshotter(NS, 'overlay');
