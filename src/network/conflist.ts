@@ -1,8 +1,8 @@
 // The CNI configuration list of a bridge network (what podman's CNI backend and nerdctl generate too):
 //
-//   bridge     the network's bridge device; isGateway (the bridge holds the gateway address), ipMasq unless
-//              internal or masquerade is turned off, hairpinMode (a container reaches itself through its
-//              own published port), mtu from com.docker.network.driver.mtu
+//   bridge     the network's bridge device; isGateway (the bridge holds the gateway address), no ipMasq
+//              (the network masquerades its subnet once: firewall/isolation.ts), hairpinMode (a container
+//              reaches itself through its own published port), mtu from com.docker.network.driver.mtu
 //     ipam     host-local with a private dataDir (leases: <dataDir>/<network name>/<ip>), one range, and a
 //              default route only when the network is not internal
 //   portmap    portMappings capability, snat (so that 127.0.0.1:<port> on the host works: it sets
@@ -17,7 +17,7 @@
 import { formatIPv4, networkOf, broadcastOf, parseCidr } from './ipam/ipv4.js';
 import type { NetworkConfList, PluginConf } from './cni/types.js';
 import type { NetworkRecord } from './types.js';
-import { BRIDGE_OPTIONS, optionEnabled } from './validate.js';
+import { BRIDGE_OPTIONS } from './validate.js';
 
 /** The CNI version Berth writes its lists in (the newest Debian's 1.1.1 plugins speak). */
 export const CONFLIST_VERSION = '1.0.0';
@@ -51,12 +51,11 @@ export function rangeOf(net: NetworkRecord, staticIPv4?: string): Record<string,
 
 /** The CNI configuration list of a bridge network, for one attachment. */
 export function bridgeConfList(net: NetworkRecord, opts: ConfListOptions): NetworkConfList {
-  const masquerade = !net.internal && optionEnabled(net.options, BRIDGE_OPTIONS.masquerade, true);
   const bridge: PluginConf = {
     type: 'bridge',
     bridge: net.bridge,
     isGateway: true,
-    ipMasq: masquerade,
+    ipMasq: false,
     hairpinMode: true,
     ipam: {
       type: 'host-local',

@@ -151,9 +151,10 @@ export async function teardown(ctx: NetworkContext, rec: Record): Promise<void> 
     capabilityArgs: rec.capabilityArgs,
     args: rec.args,
   };
+  const config = rec.config as NetworkConfList;
   let failure: unknown;
   try {
-    await ctx.runner.del(rec.config as NetworkConfList, rt, {
+    await ctx.runner.del(config, rt, {
       cniVersion: rec.cniVersion,
       ...(rec.result && { prevResult: rec.result }),
     });
@@ -161,15 +162,23 @@ export async function teardown(ctx: NetworkContext, rec: Record): Promise<void> 
     failure = err;
   }
   // The sweep lists whole tables under the xtables lock every plugin waits on: after a DEL that ran in
-  // the namespace it runs only when the bridge plugin's masquerade chain is still there (its DEL finds
-  // the addresses to unmasquerade on the interface, and misses them when that is already gone).
+  // the namespace it runs only when an attachment made with the bridge plugin's ipMasq (before Berth
+  // masqueraded per network) left its chain (that DEL finds the addresses to unmasquerade on the
+  // interface, and misses them when that is already gone).
   if (
     isEndpoint(rec) &&
-    (failure || netns === '' || (await masqueradeLeft(rec.config.name, rec.containerId).catch(() => true)))
+    (failure ||
+      netns === '' ||
+      (pluginMasquerades(config) && (await masqueradeLeft(config.name, rec.containerId).catch(() => true))))
   )
     await sweepAttachmentRules(rec.config.name, rec.containerId).catch(() => undefined);
   if (failure) throw wrap(failure, `disconnect container "${rec.containerId}" (${rec.ifname})`);
   ctx.cache.remove(rec.containerId, rec.ifname);
+}
+
+/** Whether a list's bridge plugin masquerades the container itself (lists from before Berth did it per network). */
+function pluginMasquerades(config: NetworkConfList): boolean {
+  return config.plugins.some((p) => p.type === 'bridge' && p.ipMasq === true);
 }
 
 /**

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bridgeConfList, loopbackConfList, rangeOf } from '../../../src/network/conflist.js';
-import { networkRules } from '../../../src/network/firewall/isolation.js';
+import { masquerades, networkRules } from '../../../src/network/firewall/isolation.js';
 import { masqueradeChain } from '../../../src/network/firewall/cni-leftovers.js';
 import { jumpOf, parseRules, splitWords } from '../../../src/network/firewall/iptables.js';
 import type { NetworkRecord } from '../../../src/network/types.js';
@@ -26,7 +26,7 @@ const net = (over: Partial<NetworkRecord> = {}): NetworkRecord => ({
 });
 
 describe('bridge network conflist', () => {
-  test('bridge (gateway, masquerade, hairpin) with host-local and a default route, then portmap with snat', () => {
+  test('bridge (gateway, hairpin, no per-container masquerade) with host-local and a default route, then portmap with snat', () => {
     assert.deepEqual(bridgeConfList(net(), { ipamDataDir: '/run/berth/network/ipam' }), {
       cniVersion: '1.0.0',
       name: 'web',
@@ -35,7 +35,7 @@ describe('bridge network conflist', () => {
           type: 'bridge',
           bridge: 'br-bbbbbbbbbbbb',
           isGateway: true,
-          ipMasq: true,
+          ipMasq: false,
           hairpinMode: true,
           ipam: {
             type: 'host-local',
@@ -49,10 +49,9 @@ describe('bridge network conflist', () => {
     });
   });
 
-  test('internal: no masquerade, no route, no portmap; mtu and masquerade options are honoured', () => {
+  test('internal: no route, no portmap; the mtu option is honoured', () => {
     const internal = bridgeConfList(net({ internal: true }), { ipamDataDir: '/d' });
     assert.equal(internal.plugins.length, 1);
-    assert.equal(internal.plugins[0]!.ipMasq, false);
     assert.deepEqual((internal.plugins[0]!.ipam as { routes: unknown[] }).routes, []);
     const opts = bridgeConfList(
       net({
@@ -64,7 +63,6 @@ describe('bridge network conflist', () => {
       { ipamDataDir: '/d' },
     );
     assert.equal(opts.plugins[0]!.mtu, 1400);
-    assert.equal(opts.plugins[0]!.ipMasq, false);
     assert.deepEqual(loopbackConfList().plugins, [{ type: 'loopback' }]);
   });
 
@@ -93,14 +91,17 @@ describe('bridge network conflist', () => {
 
 describe('isolation rules', () => {
   test("a network's rules, as docker lays out its isolation stages", () => {
-    const lines = networkRules(net()).map((r) => `${r.insert ? '-I' : '-A'} ${r.chain} ${r.args.join(' ')}`);
+    const lines = networkRules(net()).map(
+      (r) => `${r.table} ${r.insert ? '-I' : '-A'} ${r.chain} ${r.args.join(' ')}`,
+    );
     assert.deepEqual(lines, [
-      '-I BERTH-ISOLATION-STAGE-1 -i br-bbbbbbbbbbbb ! -o br-bbbbbbbbbbbb -j BERTH-ISOLATION-STAGE-2',
-      '-I BERTH-ISOLATION-STAGE-2 -o br-bbbbbbbbbbbb -j DROP',
-      '-A BERTH-FORWARD -o br-bbbbbbbbbbbb -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-      '-A BERTH-FORWARD -i br-bbbbbbbbbbbb -o br-bbbbbbbbbbbb -j ACCEPT',
-      '-A BERTH-FORWARD -i br-bbbbbbbbbbbb ! -o br-bbbbbbbbbbbb -j ACCEPT',
-      '-A BERTH-FORWARD -o br-bbbbbbbbbbbb -m conntrack --ctstate DNAT -j ACCEPT',
+      'filter -I BERTH-ISOLATION-STAGE-1 -i br-bbbbbbbbbbbb ! -o br-bbbbbbbbbbbb -j BERTH-ISOLATION-STAGE-2',
+      'filter -I BERTH-ISOLATION-STAGE-2 -o br-bbbbbbbbbbbb -j DROP',
+      'filter -A BERTH-FORWARD -o br-bbbbbbbbbbbb -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      'filter -A BERTH-FORWARD -i br-bbbbbbbbbbbb -o br-bbbbbbbbbbbb -j ACCEPT',
+      'filter -A BERTH-FORWARD -i br-bbbbbbbbbbbb ! -o br-bbbbbbbbbbbb -j ACCEPT',
+      'filter -A BERTH-FORWARD -o br-bbbbbbbbbbbb -m conntrack --ctstate DNAT -j ACCEPT',
+      'nat -A BERTH-POSTROUTING -s 10.10.0.0/24 ! -o br-bbbbbbbbbbbb -j MASQUERADE',
     ]);
   });
 
@@ -112,6 +113,14 @@ describe('isolation rules', () => {
     assert.ok(lines.includes('BERTH-ISOLATION-STAGE-1 ! -d 10.10.0.0/24 -i br-bbbbbbbbbbbb -j DROP'));
     assert.ok(lines.includes('BERTH-FORWARD -i br-bbbbbbbbbbbb -o br-bbbbbbbbbbbb -j DROP'));
     assert.ok(!lines.some((l) => l.includes('! -o br-bbbbbbbbbbbb -j ACCEPT')));
+    assert.ok(!lines.some((l) => l.includes('MASQUERADE')), 'an internal network is not masqueraded');
+  });
+
+  test('enable_ip_masquerade=false leaves the masquerade rule out', () => {
+    const off = net({ options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false' } });
+    assert.equal(masquerades(off), false);
+    assert.ok(!networkRules(off).some((r) => r.table === 'nat'));
+    assert.equal(masquerades(net()), true);
   });
 });
 
