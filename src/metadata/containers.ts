@@ -166,25 +166,39 @@ export class Containers {
       .filter((c) => Object.entries(filter.labels ?? {}).every(([k, v]) => c.labels[k] === v));
   }
 
-  /** Changes fields of a container (one transaction); NotFound if absent, AlreadyExists for a taken name. */
+  /**
+   * Changes fields of a container (one transaction); NotFound if absent, AlreadyExists for a taken name.
+   * Only the changed columns are written and parsed back: the rest of the record is the committed one.
+   */
   update(id: string, changes: ContainerUpdate): Container {
+    const committed = this.db.inTransaction ? undefined : this.cache.get(id);
     this.cache.delete(id);
     const updated = this.db
       .transaction(() => {
-        const next: Container = { ...this.get(id), ...changes, id, updatedAt: new Date() };
+        const current = committed ?? this.get(id);
+        const next: Container = { ...current, ...changes, id, updatedAt: new Date() };
         check(next);
-        const values = toRow(this.namespace, next);
-        const assignments = COLUMNS.slice(2)
-          .map((col) => `${col} = ?`)
-          .join(', ');
-        insertOrAlreadyExists(
-          () =>
-            this.db
-              .prepare(`UPDATE containers SET ${assignments} WHERE namespace = ? AND id = ?`)
-              .run(...values.slice(2), this.namespace, id),
-          `container name "${next.name}": already in use`,
-        );
-        return this.get(id);
+        const fields = FIELDS.filter((f) => f.field === 'updatedAt' || f.field in changes);
+        const columns = fields.flatMap((f) => f.columns);
+        const values = fields.flatMap((f) => f.encode(next));
+        let written = 0;
+        insertOrAlreadyExists(() => {
+          written = this.db
+            .prepare(
+              `UPDATE containers SET ${columns.map((col) => `${col} = ?`).join(', ')} WHERE namespace = ? AND id = ?`,
+            )
+            .run(...values, this.namespace, id).changes;
+        }, `container name "${next.name}": already in use`);
+        if (written === 0) throw new BerthError('NotFound', `container "${id}": not found`);
+        // What a read of the row would give: the changed fields decoded from what was just written.
+        const row = Object.fromEntries(columns.map((col, i) => [col, values[i]])) as unknown as Row;
+        const result: Record<string, unknown> = { ...current };
+        for (const f of fields) {
+          const value = f.decode(row);
+          if (value === undefined) delete result[f.field];
+          else result[f.field] = value;
+        }
+        return result as unknown as Container;
       })
       .immediate();
     return this.remember(updated);
@@ -212,35 +226,6 @@ function deepFreeze(value: unknown): void {
   Object.freeze(value);
   for (const v of Object.values(value)) deepFreeze(v);
 }
-
-const COLUMNS = [
-  'namespace',
-  'id',
-  'name',
-  'image',
-  'image_digest',
-  'runtime_name',
-  'runtime_options',
-  'spec',
-  'snapshotter',
-  'snapshot_key',
-  'sandbox_id',
-  'config',
-  'host_config',
-  'state',
-  'pid',
-  'exit_code',
-  'oom_killed',
-  'error',
-  'restart_count',
-  'log_path',
-  'labels',
-  'extensions',
-  'created_at',
-  'updated_at',
-  'started_at',
-  'finished_at',
-] as const;
 
 interface Row {
   id: string;
@@ -270,68 +255,120 @@ interface Row {
   finished_at: string | null;
 }
 
-function toRow(namespace: string, c: Container): (string | number | null)[] {
-  return [
-    namespace,
-    c.id,
-    c.name ?? null,
-    c.image,
-    c.imageDigest ?? null,
-    c.runtime.name,
-    toJson(c.runtime.options),
-    c.spec === undefined ? null : JSON.stringify(c.spec),
-    c.snapshotter ?? null,
-    c.snapshotKey ?? null,
-    c.sandboxId ?? null,
-    toJson(c.config),
-    toJson(c.hostConfig),
-    c.state,
-    c.pid ?? null,
-    c.exitCode ?? null,
-    c.oomKilled ? 1 : 0,
-    c.error,
-    c.restartCount,
-    c.logPath ?? null,
-    toJson(c.labels),
-    toJson(c.extensions),
-    c.createdAt.toISOString(),
-    c.updatedAt.toISOString(),
-    c.startedAt?.toISOString() ?? null,
-    c.finishedAt?.toISOString() ?? null,
-  ];
+type Value = string | number | null;
+
+/** How one field of a record sits in its row: its columns, and the way there and back. */
+interface FieldCodec {
+  field: keyof Container;
+  columns: readonly (keyof Row)[];
+  encode(c: Container): Value[];
+  /** The field's value, or undefined when the record leaves it out. */
+  decode(r: Row): unknown;
+}
+
+/** An optional text or number column. */
+function optional<
+  K extends
+    'name' | 'imageDigest' | 'snapshotter' | 'snapshotKey' | 'sandboxId' | 'pid' | 'exitCode' | 'logPath',
+>(field: K, column: keyof Row): FieldCodec {
+  return {
+    field,
+    columns: [column],
+    encode: (c) => [(c[field] as Value | undefined) ?? null],
+    decode: (r) => r[column] ?? undefined,
+  };
+}
+
+/** A required column stored as it is. */
+function plain<K extends 'id' | 'image' | 'state' | 'error' | 'restartCount'>(
+  field: K,
+  column: keyof Row,
+): FieldCodec {
+  return { field, columns: [column], encode: (c) => [c[field]], decode: (r) => r[column] };
+}
+
+/** A JSON object column. */
+function json<K extends 'config' | 'hostConfig' | 'labels' | 'extensions'>(
+  field: K,
+  column: keyof Row,
+): FieldCodec {
+  return {
+    field,
+    columns: [column],
+    encode: (c) => [toJson(c[field])],
+    decode: (r) => fromJson(r[column] as string, {}),
+  };
+}
+
+/** A time column; required ones are always set. */
+function time<K extends 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt'>(
+  field: K,
+  column: keyof Row,
+): FieldCodec {
+  return {
+    field,
+    columns: [column],
+    encode: (c) => [c[field]?.toISOString() ?? null],
+    decode: (r) => toDate(r[column] as string | null),
+  };
+}
+
+/** Every field of a record, in column order. */
+const FIELDS: readonly FieldCodec[] = [
+  plain('id', 'id'),
+  optional('name', 'name'),
+  plain('image', 'image'),
+  optional('imageDigest', 'image_digest'),
+  {
+    field: 'runtime',
+    columns: ['runtime_name', 'runtime_options'],
+    encode: (c) => [c.runtime.name, toJson(c.runtime.options)],
+    decode: (r) => ({ name: r.runtime_name, options: fromJson(r.runtime_options, {}) }),
+  },
+  {
+    field: 'spec',
+    columns: ['spec'],
+    encode: (c) => [c.spec === undefined ? null : JSON.stringify(c.spec)],
+    decode: (r) => (r.spec === null ? undefined : (JSON.parse(r.spec) as unknown)),
+  },
+  optional('snapshotter', 'snapshotter'),
+  optional('snapshotKey', 'snapshot_key'),
+  optional('sandboxId', 'sandbox_id'),
+  json('config', 'config'),
+  json('hostConfig', 'host_config'),
+  plain('state', 'state'),
+  optional('pid', 'pid'),
+  optional('exitCode', 'exit_code'),
+  {
+    field: 'oomKilled',
+    columns: ['oom_killed'],
+    encode: (c) => [c.oomKilled ? 1 : 0],
+    decode: (r) => r.oom_killed !== 0,
+  },
+  plain('error', 'error'),
+  plain('restartCount', 'restart_count'),
+  optional('logPath', 'log_path'),
+  json('labels', 'labels'),
+  json('extensions', 'extensions'),
+  time('createdAt', 'created_at'),
+  time('updatedAt', 'updated_at'),
+  time('startedAt', 'started_at'),
+  time('finishedAt', 'finished_at'),
+];
+
+const COLUMNS = ['namespace', ...FIELDS.flatMap((f) => f.columns)];
+
+function toRow(namespace: string, c: Container): Value[] {
+  return [namespace, ...FIELDS.flatMap((f) => f.encode(c))];
 }
 
 function fromRow(r: Row): Container {
-  const optional = {
-    name: r.name ?? undefined,
-    imageDigest: r.image_digest ?? undefined,
-    spec: r.spec === null ? undefined : (JSON.parse(r.spec) as unknown),
-    snapshotter: r.snapshotter ?? undefined,
-    snapshotKey: r.snapshot_key ?? undefined,
-    sandboxId: r.sandbox_id ?? undefined,
-    pid: r.pid ?? undefined,
-    exitCode: r.exit_code ?? undefined,
-    logPath: r.log_path ?? undefined,
-    startedAt: toDate(r.started_at),
-    finishedAt: toDate(r.finished_at),
-  };
-  const present = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
-  return {
-    id: r.id,
-    image: r.image,
-    runtime: { name: r.runtime_name, options: fromJson(r.runtime_options, {}) },
-    config: fromJson(r.config, {}),
-    hostConfig: fromJson(r.host_config, {}),
-    state: r.state,
-    oomKilled: r.oom_killed !== 0,
-    error: r.error,
-    restartCount: r.restart_count,
-    labels: fromJson(r.labels, {}),
-    extensions: fromJson(r.extensions, {}),
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-    ...present,
-  };
+  const c: Record<string, unknown> = {};
+  for (const f of FIELDS) {
+    const value = f.decode(r);
+    if (value !== undefined) c[f.field] = value;
+  }
+  return c as unknown as Container;
 }
 
 function check(c: Container): void {

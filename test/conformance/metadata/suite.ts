@@ -213,6 +213,15 @@ export function metadataSuite(name: string, makeFixture: () => Promise<MetadataF
       );
       assert.equal(cs.get('k1').state, 'running');
       assert.equal(cs.get('k1').exitCode, undefined);
+      // An update writes only what changed and returns what a read of the whole row gives.
+      const labels = { a: '2', b: '3' };
+      const updated = cs.update('k1', { labels, pid: undefined, spec: { ociVersion: '1.2.0' } });
+      assert.ok(!Object.isFrozen(labels), "the caller's objects stay its own");
+      const fromRow = stores.db.transaction(() => cs.get('k1'))(); // inside a transaction: the row itself
+      assert.deepEqual(updated, fromRow);
+      assert.deepEqual(cs.get('k1'), fromRow);
+      assert.equal(fromRow.pid, undefined);
+      assert.equal(fromRow.name, 'kept');
       cs.delete('k1');
       assert.throws(() => cs.get('k1'), { code: 'NotFound' });
       assert.throws(() => cs.getByName('kept'), { code: 'NotFound' });
