@@ -2,7 +2,8 @@
  * errno error that every function throws on a failed syscall, shaped like Node's fs errors:
  *   err.code = "ENOENT", err.errno = -2 (negative, as libuv and Node report it), err.syscall = "mount",
  *   err.path = "/x" (when there is one), message `mount "/x": No such file or directory`.
- * Every function is synchronous. Readers return 0, or -1 with a JS exception pending: the caller then
+ * Every function is synchronous but mountAsync and umount2Async (async.c), which run in libuv's thread
+ * pool and settle a promise. Readers return 0, or -1 with a JS exception pending: the caller then
  * returns NULL at once. */
 #ifndef BERTH_ADDON_H
 #define BERTH_ADDON_H
@@ -15,6 +16,8 @@
 
 /* Throws the errno error `<syscall> "<subject>": strerror(errnum)`; subject may be NULL. Returns NULL. */
 napi_value throw_errno(napi_env env, int errnum, const char *syscall, const char *subject);
+/* The same error, returned rather than thrown (a promise's rejection); NULL if N-API failed. */
+napi_value errno_error(napi_env env, int errnum, const char *syscall, const char *subject);
 /* Same with a second path, as rename reports it: `renameat2 "a" -> "b": ...`, err.dest = "b". */
 napi_value throw_errno2(napi_env env, int errnum, const char *syscall, const char *path, const char *dest);
 /* Throws a TypeError `<what> must be <expected>` with code ERR_INVALID_ARG_TYPE. Returns -1. */
@@ -61,6 +64,8 @@ napi_value js_bpf_prog_query(napi_env env, napi_callback_info info);
 napi_value js_bpf_prog_get_fd_by_id(napi_env env, napi_callback_info info);
 napi_value js_eventfd(napi_env env, napi_callback_info info);
 napi_value js_netns_create(napi_env env, napi_callback_info info);
+napi_value js_mount_async(napi_env env, napi_callback_info info);
+napi_value js_umount2_async(napi_env env, napi_callback_info info);
 
 static inline void cleanup_freep(void *p)
 {

@@ -13,7 +13,7 @@ static void set_string(napi_env env, napi_value obj, const char *key, const char
     napi_set_named_property(env, obj, key, v);
 }
 
-static napi_value throw_with(napi_env env, int errnum, const char *syscall, const char *path, const char *dest,
+static napi_value error_with(napi_env env, int errnum, const char *syscall, const char *path, const char *dest,
                              const char *message)
 {
   /* strerrorname_np (glibc 2.32) knows every errno the kernel returns; the fallback is libuv's word. */
@@ -31,18 +31,34 @@ static napi_value throw_with(napi_env env, int errnum, const char *syscall, cons
     set_string(env, err, "path", path);
   if (dest)
     set_string(env, err, "dest", dest);
-  napi_throw(env, err);
+  return err;
+}
+
+static napi_value throw_with(napi_env env, int errnum, const char *syscall, const char *path, const char *dest,
+                             const char *message)
+{
+  napi_value err = error_with(env, errnum, syscall, path, dest, message);
+  if (err)
+    napi_throw(env, err);
   return NULL;
 }
 
-napi_value throw_errno(napi_env env, int errnum, const char *syscall, const char *subject)
+napi_value errno_error(napi_env env, int errnum, const char *syscall, const char *subject)
 {
   char message[8192];
   if (subject)
     snprintf(message, sizeof message, "%s \"%s\": %s", syscall, subject, strerror(errnum));
   else
     snprintf(message, sizeof message, "%s: %s", syscall, strerror(errnum));
-  return throw_with(env, errnum, syscall, subject, NULL, message);
+  return error_with(env, errnum, syscall, subject, NULL, message);
+}
+
+napi_value throw_errno(napi_env env, int errnum, const char *syscall, const char *subject)
+{
+  napi_value err = errno_error(env, errnum, syscall, subject);
+  if (err)
+    napi_throw(env, err);
+  return NULL;
 }
 
 napi_value throw_errno2(napi_env env, int errnum, const char *syscall, const char *path, const char *dest)

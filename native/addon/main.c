@@ -1,5 +1,6 @@
 /* berth.node: the syscalls Node lacks, for the TypeScript that decides (DESIGN.md, "Why there is C").
- * Every function is synchronous and throws an errno error shaped like Node's fs errors (addon.h).
+ * Every function is synchronous and throws an errno error shaped like Node's fs errors (addon.h), but
+ * mountAsync and umount2Async, which reject their promise with one.
  * Context-aware (NAPI_MODULE_INIT), so worker threads may load it too. Its typed face is
  * src/base/native.ts; keep the two in step. */
 #include "addon.h"
@@ -18,6 +19,8 @@ static const struct {
 } functions[] = {
   { "mount", js_mount },
   { "umount2", js_umount2 },
+  { "mountAsync", js_mount_async },
+  { "umount2Async", js_umount2_async },
   { "mkfifo", js_mkfifo },
   { "mknod", js_mknod },
   { "statfs", js_statfs },

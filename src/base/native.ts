@@ -42,6 +42,16 @@ export interface Native {
   ): void;
   /** umount2(2) with MNT_* / UMOUNT_NOFOLLOW flags. */
   umount2(target: string, flags: number): void;
+  /** mount(2) in libuv's thread pool (native/addon/async.c); rejects with the error mount throws. */
+  mountAsync(
+    source: string | null,
+    target: string,
+    fstype: string | null,
+    flags: bigint | number,
+    data: string | null,
+  ): Promise<void>;
+  /** umount2(2) in libuv's thread pool; rejects with the error umount2 throws. */
+  umount2Async(target: string, flags: number): Promise<void>;
   /** mkfifo(3); the umask applies. */
   mkfifo(path: string, mode: number): void;
   /** mknod(2): mode holds the file type (S_IFCHR, S_IFBLK, S_IFIFO) and permissions; dev from makedev(). */

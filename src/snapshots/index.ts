@@ -10,8 +10,10 @@ export {
   layerDir,
   MOUNT_DATA_MAX,
   mountAll,
+  mountAllAsync,
   OVERLAY_MAX_LAYERS,
   unmountAll,
+  unmountAllAsync,
 } from './mount.js';
 export { mountsUsing } from './mount-info.js';
 export { applyLabelPaths, checkLabels, MAX_LABEL_SIZE } from './labels.js';

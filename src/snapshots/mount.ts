@@ -79,6 +79,43 @@ export function mountAll(mounts: readonly Mount[], target: string): void {
   }
 }
 
+/**
+ * mountAll for the daemon's per-container rootfs: a single overlay or other filesystem mount whose
+ * options fit mount(2) as they are is made in the thread pool (native/addon/async.c says why); bind mounts,
+ * stacks and long options go through mountAll.
+ */
+export async function mountAllAsync(mounts: readonly Mount[], target: string): Promise<void> {
+  const m = mounts.length === 1 ? mounts[0]! : undefined;
+  const opts = m && splitOptions(m.options);
+  if (!m || !opts || m.type === 'bind' || opts.bind || opts.data.join(',').length > MOUNT_DATA_MAX)
+    return mountAll(mounts, target);
+  const data = opts.data.join(',');
+  try {
+    await native().mountAsync(m.source, target, m.type, opts.flags, data);
+  } catch (err) {
+    throw wrap(err, `mount ${m.type} on "${target}" (${data.slice(0, 200)})`);
+  }
+}
+
+/** unmountAll in the thread pool. */
+export async function unmountAllAsync(target: string): Promise<void> {
+  for (let i = 0; i < 64; i++) {
+    try {
+      await native().umount2Async(target, native().UMOUNT_NOFOLLOW);
+    } catch (err) {
+      if (notMounted(err)) return;
+      throw wrap(err, `unmount "${target}"`);
+    }
+  }
+  throw new BerthError('Internal', `unmount "${target}": still mounted after 64 unmounts`);
+}
+
+/** Whether umount2 failed because nothing is mounted there (any more). */
+function notMounted(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EINVAL' || code === 'ENOENT';
+}
+
 /** Unmounts everything mounted on `target` (stacked mounts included); a target with no mount is fine. */
 export function unmountAll(target: string): void {
   for (let i = 0; i < 64; i++) if (!unmountOnce(target)) return;
@@ -90,8 +127,7 @@ function unmountOnce(target: string): boolean {
     native().umount2(target, native().UMOUNT_NOFOLLOW);
     return true;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EINVAL' || code === 'ENOENT') return false; // not a mount point (any more)
+    if (notMounted(err)) return false;
     throw wrap(err, `unmount "${target}"`);
   }
 }

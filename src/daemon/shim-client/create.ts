@@ -1,6 +1,7 @@
 // Making a shim: its directory and record, the container's preparation on the built-in path, and the
 // shim's start-up report. Containers (`create`) and processes added to running ones (`exec`) alike.
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BerthError, messageOf, wrap } from '../../base/errors.js';
 import { native } from '../../base/native.js';
@@ -39,9 +40,9 @@ export interface ExecOptions {
 }
 
 /** Makes the shim directory; fails if the key is taken. */
-function makeDir(dir: string, what: string): void {
+async function makeDir(dir: string, what: string): Promise<void> {
   try {
-    mkdirSync(dir, { mode: 0o711 });
+    await mkdir(dir, { mode: 0o711 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST')
       throw new BerthError('AlreadyExists', `${what}: it already has a shim`);
@@ -69,7 +70,7 @@ async function runShim(
   cmd: Partial<ShimCommand>,
 ): Promise<void> {
   // Saved before the shim starts: a daemon that dies while it creates still finds the shim later.
-  saveRecord(dir, rec);
+  await saveRecord(dir, rec);
   rec.pid = await spawnShim(
     {
       shim: ctx.shim,
@@ -86,7 +87,7 @@ async function runShim(
     ctx.env,
   );
   rec.shimPid = readPidFile(join(dir, FILES.shimPid));
-  saveRecord(dir, rec);
+  await saveRecord(dir, rec);
 }
 
 function newRecord(id: string, o: CreateOptions, terminal: boolean): ShimRecord {
@@ -111,7 +112,7 @@ export async function createShim(ctx: ShimContext, o: CreateOptions): Promise<Sh
   checkCreateOptions(o);
   const dir = keyDir(ctx.root, id);
   mkdirSync(ctx.root, { recursive: true, mode: 0o711 });
-  makeDir(dir, `create container "${id}"`);
+  await makeDir(dir, `create container "${id}"`);
   let cgroupPaths: Record<string, string> | undefined;
   try {
     if (o.runtime.kind === 'oci') {
@@ -126,7 +127,7 @@ export async function createShim(ctx: ShimContext, o: CreateOptions): Promise<Sh
       consoleSocket: join(dir, FILES.console),
     });
     cgroupPaths = prepared.cgroupPaths;
-    writeFileSync(join(dir, FILES.plan), prepared.plan, { mode: 0o600 });
+    await writeFile(join(dir, FILES.plan), prepared.plan, { mode: 0o600 });
     const rec = { ...newRecord(id, o, prepared.terminal), cgroupPaths };
     await runShim(ctx, dir, rec, { init: ctx.init, plan: join(dir, FILES.plan) });
     return { id, status: 'created', record: rec };
@@ -158,7 +159,7 @@ export async function execShim(
   const key = `${id}/${execId}`;
   const dir = keyDir(ctx.root, key);
   mkdirSync(join(keyDir(ctx.root, id), FILES.execs), { recursive: true, mode: 0o711 });
-  makeDir(dir, what);
+  await makeDir(dir, what);
   try {
     const processFile = join(dir, FILES.process);
     writeFileSync(processFile, JSON.stringify(o.process), { mode: 0o600 });

@@ -113,7 +113,7 @@ export class ShimManager extends EventEmitter {
       throw wrap(err, `start container "${id}"`);
     }
     rec.started = true;
-    saveRecord(dir, rec);
+    await saveRecord(dir, rec);
   }
 
   /** Attaches to the container's streams; output arrives as the connection's `stdout`/`stderr` events. */

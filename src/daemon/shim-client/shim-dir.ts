@@ -3,7 +3,7 @@
 // manager writes (shim.json), read back after a daemon restart. A shim's *key* is `<id>` or `<id>/<execId>`.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { atomicWriteFileSync } from '../../base/atomic-write.js';
+import { atomicWriteFile } from '../../base/atomic-write.js';
 import { BerthError, wrap } from '../../base/errors.js';
 import { checkId } from '../../runtime/index.js';
 import { parseExitStatus } from './connection.js';
@@ -45,10 +45,10 @@ export function keyDir(root: string, key: string): string {
 }
 
 /** Writes shim.json atomically (the daemon may die at any moment). */
-export function saveRecord(dir: string, rec: ShimRecord): void {
+export function saveRecord(dir: string, rec: ShimRecord): Promise<void> {
   // Not fsynced: the shim directory is run-time state (DESIGN.md "State on disk": /run, a tmpfs, gone at
   // reboot); the rename alone keeps it whole across a daemon crash, and an fsync cost 3 ms per write here.
-  atomicWriteFileSync(join(dir, FILES.record), JSON.stringify(rec), 0o600, false);
+  return atomicWriteFile(join(dir, FILES.record), JSON.stringify(rec), 0o600, false);
 }
 
 /** Reads shim.json, or throws NotFound. */

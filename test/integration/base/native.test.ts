@@ -1,5 +1,6 @@
 // The native addon where it needs root: real mounts (tmpfs, bind, remount read-only, propagation, move,
-// lazy unmount), device nodes and trusted.* xattrs. Every mount is undone and every file removed.
+// lazy unmount, and the thread pool's mount and unmount), device nodes and trusted.* xattrs. Every mount
+// is undone and every file removed.
 import assert from 'node:assert/strict';
 import {
   closeSync,
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { makedev, native } from '../../../src/base/native.js';
+import { mountAllAsync, unmountAllAsync } from '../../../src/snapshots/index.js';
 
 const skipUnlessRoot = process.getuid?.() === 0 ? false : 'needs root (mounts and device nodes)';
 
@@ -74,6 +76,72 @@ describe('native addon (root)', { skip: skipUnlessRoot }, () => {
       message: `mount "${target}": No such file or directory`,
     });
     assert.throws(() => n.mount('none', join(dir), 'no-such-fs', 0n, null), { code: 'ENODEV' });
+  });
+
+  test('mountAsync and umount2Async: the same mounts from the thread pool, the same errors as rejections', async () => {
+    const n = native();
+    const mnt = join(dir, 'async');
+    mkdirSync(mnt);
+    const pending = n.mountAsync('tmpfs', mnt, 'tmpfs', BigInt(n.MS_NOSUID), 'size=1m,mode=0750');
+    assert.ok(pending instanceof Promise);
+    await pending;
+    try {
+      assert.deepEqual(mountsUnder(mnt), [mnt]);
+      assert.equal(statSync(mnt).mode & 0o7777, 0o750);
+    } finally {
+      await n.umount2Async(mnt, n.UMOUNT_NOFOLLOW);
+    }
+    assert.deepEqual(mountsUnder(mnt), []);
+    await assert.rejects(n.umount2Async(mnt, 0), {
+      code: 'EINVAL',
+      errno: -22,
+      syscall: 'umount2',
+      path: mnt,
+      message: `umount2 "${mnt}": Invalid argument`,
+    });
+    const missing = join(dir, 'no-such-dir');
+    await assert.rejects(n.mountAsync('tmpfs', missing, 'tmpfs', 0, null), {
+      code: 'ENOENT',
+      syscall: 'mount',
+      message: `mount "${missing}": No such file or directory`,
+    });
+    // Bad arguments throw at once, as the synchronous twins do.
+    assert.throws(() => n.mountAsync('tmpfs', 7 as never, 'tmpfs', 0, null), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    assert.throws(() => n.umount2Async(mnt, 'x' as never), { code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  test('mountAllAsync and unmountAllAsync: an overlay in the pool, a bind through mountAll, stacks undone', async () => {
+    const base = join(dir, 'ovl');
+    for (const d of ['lower', 'upper', 'work', 'merged', 'bound'])
+      mkdirSync(join(base, d), { recursive: true });
+    writeFileSync(join(base, 'lower', 'f'), 'from lower');
+    const merged = join(base, 'merged');
+    await mountAllAsync(
+      [
+        {
+          type: 'overlay',
+          source: 'overlay',
+          options: [
+            `lowerdir=${join(base, 'lower')}`,
+            `upperdir=${join(base, 'upper')}`,
+            `workdir=${join(base, 'work')}`,
+          ],
+        },
+      ],
+      merged,
+    );
+    assert.equal(readFileSync(join(merged, 'f'), 'utf8'), 'from lower');
+    await mountAllAsync(
+      [{ type: 'bind', source: join(base, 'lower'), options: ['rbind', 'ro'] }],
+      join(base, 'bound'),
+    );
+    assert.equal(readFileSync(join(base, 'bound', 'f'), 'utf8'), 'from lower');
+    await unmountAllAsync(merged);
+    await unmountAllAsync(join(base, 'bound'));
+    await unmountAllAsync(merged); // nothing mounted: fine
+    assert.deepEqual(mountsUnder(base), []);
   });
 
   test('bind mount, private propagation, read-only remount, move and lazy unmount', () => {

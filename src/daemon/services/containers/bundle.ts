@@ -1,14 +1,15 @@
 // A container's bundle, <root>/containers/<id>/ (types.ts): the snapshot mounted on rootfs/, the
 // hostname, hosts and resolv.conf files bound into it, the user's mounts resolved (binds checked,
 // volumes made), the namespaces chosen from the HostConfig modes, and config.json written atomically.
-import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname as hostHostname } from 'node:os';
 import { join, posix } from 'node:path';
 import type { ContainerConfig, HostConfig } from '../../../../api/docker/container.js';
-import { atomicWriteFileSync } from '../../../base/atomic-write.js';
+import { atomicWriteFile } from '../../../base/atomic-write.js';
 import { BerthError } from '../../../base/errors.js';
 import type { Mount, Spec } from '../../../oci/runtime-spec.js';
-import { mountAll, unmountAll, type Mount as SnapshotMount } from '../../../snapshots/index.js';
+import { mountAllAsync, unmountAllAsync, type Mount as SnapshotMount } from '../../../snapshots/index.js';
 import type { ServiceContext } from './context.js';
 import { hostnameFile, hostsFile, parseExtraHost, parseResolvConf, resolvConfFile } from './etc-files.js';
 import { mountRequests, ociMount, type MountRequest } from './mounts.js';
@@ -24,14 +25,14 @@ import { resolveUserInRootfs } from './user.js';
 export const INIT_BINARY = '/usr/bin/docker-init';
 
 /** Mounts the container's snapshot on `rootfs`. */
-export function mountRootfs(mounts: SnapshotMount[], rootfs: string): void {
-  mkdirSync(rootfs, { recursive: true, mode: 0o755 });
-  mountAll(mounts, rootfs);
+export async function mountRootfs(mounts: SnapshotMount[], rootfs: string): Promise<void> {
+  await mkdir(rootfs, { recursive: true, mode: 0o755 });
+  await mountAllAsync(mounts, rootfs);
 }
 
 /** Unmounts the container's rootfs (no error if it is not mounted). */
-export function releaseRootfs(rootfs: string): void {
-  unmountAll(rootfs);
+export function releaseRootfs(rootfs: string): Promise<void> {
+  return unmountAllAsync(rootfs);
 }
 
 /** What writeBundle needs. */
@@ -159,11 +160,14 @@ function resolveMount(
   };
 }
 
-/** Writes the bundle of a container whose rootfs is mounted; returns its spec and mounts. */
-export function writeBundle(
+/**
+ * Writes the bundle of a container whose rootfs is mounted; returns its spec and mounts. The files are
+ * written in the thread pool: on a busy disk each creation waits for the journal.
+ */
+export async function writeBundle(
   ctx: ServiceContext,
   input: BundleInput,
-): { spec: Spec; mounts: MountPoint[]; warnings: string[] } {
+): Promise<{ spec: Spec; mounts: MountPoint[]; warnings: string[] }> {
   const { id, bundle, rootfs, config, host } = input;
   const warnings: string[] = [];
   const hostNetwork = input.network.kind === 'host';
@@ -184,22 +188,21 @@ export function writeBundle(
     hosts: join(bundle, 'hosts'),
     resolvConf: join(bundle, 'resolv.conf'),
   };
-  writeFileSync(etcFiles.hostname, hostnameFile(hostname), { mode: 0o644 });
   const extraHosts = (host.ExtraHosts ?? []).map((e) => parseExtraHost(e));
   const hostsText = hostNetwork
     ? readOr('/etc/hosts', '127.0.0.1\tlocalhost\n') + extraHosts.map((h) => `${h.ip}\t${h.name}\n`).join('')
     : hostsFile({ hostname, domainname: config.Domainname, ips: [], extraHosts });
-  writeFileSync(etcFiles.hosts, hostsText, { mode: 0o644 });
-  writeFileSync(
-    etcFiles.resolvConf,
-    resolvConfFile(parseResolvConf(readOr('/etc/resolv.conf', '')), {
-      dns: host.Dns ?? [],
-      dnsSearch: host.DnsSearch ?? [],
-      dnsOptions: host.DnsOptions ?? [],
-      hostNetwork,
-    }),
-    { mode: 0o644 },
-  );
+  const resolvText = resolvConfFile(parseResolvConf(readOr('/etc/resolv.conf', '')), {
+    dns: host.Dns ?? [],
+    dnsSearch: host.DnsSearch ?? [],
+    dnsOptions: host.DnsOptions ?? [],
+    hostNetwork,
+  });
+  await Promise.all([
+    writeFile(etcFiles.hostname, hostnameFile(hostname), { mode: 0o644 }),
+    writeFile(etcFiles.hosts, hostsText, { mode: 0o644 }),
+    writeFile(etcFiles.resolvConf, resolvText, { mode: 0o644 }),
+  ]);
 
   const requests = mountRequests(host);
   requests.push(...volumesFromRequests(ctx, host, requests));
@@ -233,7 +236,7 @@ export function writeBundle(
     cgroupsPath: `${host.CgroupParent || '/berth'}/${id}`,
     ...(host.Init ? { init: INIT_BINARY } : {}),
   });
-  atomicWriteFileSync(join(bundle, 'config.json'), JSON.stringify(spec), 0o600, false);
+  await atomicWriteFile(join(bundle, 'config.json'), JSON.stringify(spec), 0o600, false);
   return { spec, mounts: resolved.map((r) => r.point), warnings };
 }
 

@@ -1,7 +1,8 @@
 // POST /containers/create: a record, a snapshot mounted as the rootfs, and a bundle whose config.json
 // is the container's OCI spec (spec.ts), made the way dockerd's create makes them; nothing is left
 // behind when any step fails.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerCreateRequest, HostConfig } from '../../../../api/docker/container.js';
 import { checkRestartPolicy } from './restart-policy.js';
@@ -94,14 +95,14 @@ export async function createContainer(
   let snapshot = false;
   const made: string[] = [];
   try {
-    mkdirSync(bundle, { recursive: true, mode: 0o711 });
+    await mkdir(bundle, { recursive: true, mode: 0o711 });
     const sn = ctx.stores.snapshotter('moby', ctx.snapshotter);
     const mounts = await sn.prepare(id, image.topChainId, { labels: { 'berth.container': id } });
     snapshot = true;
-    mountRootfs(mounts, rootfs);
+    await mountRootfs(mounts, rootfs);
     mounted = true;
     const logPath = host.LogConfig?.Type === 'none' ? undefined : join(bundle, `${id}-json.log`);
-    const written = writeBundle(ctx, {
+    const written = await writeBundle(ctx, {
       id,
       bundle,
       rootfs,
@@ -126,7 +127,7 @@ export async function createContainer(
         ? { healthcheck: config.Healthcheck }
         : {}),
     };
-    if (logPath) writeFileSync(logPath, '', { mode: 0o640, flag: 'a' });
+    if (logPath) await writeFile(logPath, '', { mode: 0o640, flag: 'a' });
     const done = ctx.records.update(id, {
       spec: written.spec,
       snapshotter: ctx.snapshotter,
@@ -137,7 +138,7 @@ export async function createContainer(
     ctx.emit(done, 'create');
     return { Id: id, Warnings: [...warnings, ...written.warnings] };
   } catch (err) {
-    if (mounted) releaseRootfs(rootfs);
+    if (mounted) await releaseRootfs(rootfs);
     if (snapshot)
       await ctx.stores
         .snapshotter('moby', ctx.snapshotter)

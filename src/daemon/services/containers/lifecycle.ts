@@ -1,8 +1,8 @@
 // Start, stop, kill, restart, pause and unpause, and the recording of exits (types.ts: one shim per
 // run). dockerd's semantics: stop sends StopSignal then SIGKILL after the timeout; a stop or kill by a
 // user keeps restart policies from restarting the container; a start of a running container is a 304.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { BerthError, messageOf, wrap } from '../../../base/errors.js';
 import type { Container } from '../../../metadata/index.js';
 import { mountsUsing } from '../../../snapshots/index.js';
@@ -49,12 +49,24 @@ function parseSize(s: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
+/**
+ * Whether the rootfs is mounted. An overlay's root has a device number of its own, which one stat tells;
+ * only otherwise is the mount table read (it grows with every container, and a burst of starts read it
+ * once each).
+ */
+function rootfsMounted(rootfs: string): boolean {
+  const st = statSync(rootfs, { throwIfNoEntry: false });
+  if (!st) return false;
+  if (st.dev !== statSync(dirname(rootfs)).dev) return true;
+  return mountsUsing(rootfs).length > 0;
+}
+
 /** Mounts the rootfs again when it is not mounted (after a reboot, the mounts are gone; the snapshot is not). */
 async function ensureRootfs(ctx: ServiceContext, c: Container): Promise<void> {
   const { rootfs } = ctx.data(c);
-  if (mountsUsing(rootfs).length > 0 || !c.snapshotKey) return;
+  if (!c.snapshotKey || rootfsMounted(rootfs)) return;
   const mounts = await ctx.stores.snapshotter('moby', c.snapshotter!).mounts(c.snapshotKey);
-  mountRootfs(mounts, rootfs);
+  await mountRootfs(mounts, rootfs);
 }
 
 /** Starts a created or exited container; false when it was already running (dockerd's 304). */

@@ -24,7 +24,7 @@ export async function recoverContainers(ctx: ServiceContext): Promise<number> {
     try {
       if (data.creating) {
         // create died half-way: undo what it made (the shim was never started).
-        if (data.rootfs) releaseRootfs(data.rootfs);
+        if (data.rootfs) await releaseRootfs(data.rootfs);
         if (c.snapshotKey)
           await ctx.stores
             .snapshotter('moby', c.snapshotter!)

@@ -72,7 +72,7 @@ export async function removeContainer(
       if (!(err instanceof BerthError && err.code === 'NotFound'))
         ctx.log.debug('no shim to delete', { id, error: messageOf(err) });
     }
-    if (data.rootfs) releaseRootfs(data.rootfs);
+    if (data.rootfs) await releaseRootfs(data.rootfs);
     if (cur.snapshotKey)
       await ctx.stores
         .snapshotter('moby', cur.snapshotter!)
