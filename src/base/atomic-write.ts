@@ -48,7 +48,7 @@ export async function atomicWriteFile(
     if (durable) await file.sync();
   } catch (err) {
     await file.close();
-    await unlink(tmp);
+    await unlink(tmp).catch(() => undefined);
     throw err;
   }
   await file.close();
