@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startContainersDaemon, cleanupDaemon } from '../test/integration/containers/harness.js';
 import { loadBusybox, startDockerd } from '../test/e2e/dockerd.js';
-import { importBusybox, pidsMatching, startPodman } from '../test/e2e/engines.js';
+import { importBusybox, pidsMatching, removeEmptyCgroup, startPodman } from '../test/e2e/engines.js';
 import { type CliEngine, env, median, ratio, runCli, which } from './peers.js';
 
 const rounds = Number(process.argv[2] ?? 10);
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     await cleanupDaemon(berthd);
     await dockerd.stop();
     await podman?.cleanup();
+    await removeEmptyCgroup('berth');
   }
 }
 

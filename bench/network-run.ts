@@ -15,7 +15,7 @@ import { startNetworkDaemon } from '../test/integration/daemon/networks-fixture.
 import { token } from '../test/integration/network/host.js';
 import { testSubnet } from '../test/integration/network/subnets.js';
 import { loadBusybox, startDockerd } from '../test/e2e/dockerd.js';
-import { importBusybox, startPodman } from '../test/e2e/engines.js';
+import { importBusybox, removeEmptyCgroup, startPodman } from '../test/e2e/engines.js';
 import { type CliEngine, env, median, ratio, runCli, which } from './peers.js';
 
 const rounds = Number(process.argv[2] ?? 10);
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await berthd.stop();
+    await removeEmptyCgroup('berth');
     await dockerd.stop();
     ip('link', 'del', dockerBridge);
     if (podman) {

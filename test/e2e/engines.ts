@@ -195,6 +195,14 @@ function cgroupsPresent(rel: string): Set<string> {
   return new Set(cgroupHierarchies().filter((h) => existsSync(join(h, rel))));
 }
 
+/**
+ * Removes `<hierarchy>/<rel>` wherever it is empty: the default parent (`berth`) that every berthd of a run
+ * shares and leaves, as dockerd leaves /docker. rmdir refuses one that still holds a container.
+ */
+export async function removeEmptyCgroup(rel: string): Promise<void> {
+  for (const h of cgroupHierarchies()) await rmdir(join(h, rel)).catch(() => {});
+}
+
 /** Removes the cgroup `rel` and its empty descendants in every hierarchy, deepest first. */
 export async function removeCgroupTree(rel: string, only?: Set<string>): Promise<void> {
   const walk = async (dir: string): Promise<void> => {
