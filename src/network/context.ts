@@ -52,6 +52,8 @@ export type AttachmentMeta =
       macAddress?: string;
       hostVeth?: string;
       dnsServer?: string;
+      /** The container's own upstream DNS servers (ConnectRequest.dnsServers). */
+      dnsServers?: string[];
     };
 
 /** The endpoint variant of AttachmentMeta. */

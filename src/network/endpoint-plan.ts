@@ -11,12 +11,23 @@ import type { AttachmentMeta, EndpointMeta, NetworkContext } from './context.js'
 import { servesNames } from './host-side.js';
 import { cidrContains, parseCidr, parseIPv4 } from './ipam/ipv4.js';
 import { resolvePortMappings } from './ports.js';
-import type { ConnectRequest, NetworkRecord } from './types.js';
+import type { ConnectRequest, NameEntry, NetworkRecord } from './types.js';
 import { BRIDGE_OPTIONS } from './validate.js';
 
 /** The endpoint records of every container (any phase). */
 export function allEndpointRecords(ctx: NetworkContext): AttachmentRecord<EndpointMeta>[] {
   return ctx.cache.list().filter(isEndpoint);
+}
+
+/** What the name service learns of an endpoint that is up: undefined when it has no address or no names. */
+export function nameEntryOf(meta: EndpointMeta): NameEntry | undefined {
+  if (!meta.ipv4 || !meta.dnsNames.length) return undefined;
+  return {
+    endpointId: meta.endpointId,
+    names: meta.dnsNames,
+    ipv4: meta.ipv4,
+    ...(meta.dnsServers && { dnsServers: meta.dnsServers }),
+  };
 }
 
 /** Whether a record is a network endpoint (not a sandbox's loopback). */
@@ -76,6 +87,7 @@ export function reserveEndpoint(
       ...(req.ipv4Address && { staticIPv4: req.ipv4Address }),
       gateway: net.internal ? '' : net.gateway,
       ...(servesNames(net) && ctx.opts.names && { dnsServer: net.gateway }),
+      ...(servesNames(net) && req.dnsServers?.length && { dnsServers: [...req.dnsServers] }),
     };
     const rt = { containerId, netns, ifname, capabilityArgs: { portMappings: ports } };
     ctx.cache.write({

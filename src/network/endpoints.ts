@@ -7,7 +7,13 @@ import type { AttachmentRecord } from './cni/cache.js';
 import type { NetworkConfList } from './cni/types.js';
 import { loopbackConfList } from './conflist.js';
 import type { AttachmentMeta, EndpointMeta, NetworkContext } from './context.js';
-import { addressesOf, allEndpointRecords, isEndpoint, reserveEndpoint } from './endpoint-plan.js';
+import {
+  addressesOf,
+  allEndpointRecords,
+  isEndpoint,
+  nameEntryOf,
+  reserveEndpoint,
+} from './endpoint-plan.js';
 import { masqueradeLeft, sweepAttachmentRules } from './firewall/cni-leftovers.js';
 import { createNetns, isNetnsMounted, netnsPath, removeNetns } from './netns.js';
 import { findNetwork } from './networks.js';
@@ -87,8 +93,8 @@ export async function connect(
     result: outcome.result,
     meta,
   }) as AttachmentRecord<EndpointMeta>;
-  if (meta.dnsNames.length && meta.ipv4)
-    ctx.opts.names?.register(net.id, { endpointId: meta.endpointId, names: meta.dnsNames, ipv4: meta.ipv4 });
+  const names = nameEntryOf(meta);
+  if (names) ctx.opts.names?.register(net.id, names);
   return endpointOf(record);
 }
 

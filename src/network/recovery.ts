@@ -5,6 +5,7 @@
 import { BerthError, messageOf } from '../base/errors.js';
 import type { NetworkContext } from './context.js';
 import { allEndpointRecords, removeSandbox, teardown } from './endpoints.js';
+import { nameEntryOf } from './endpoint-plan.js';
 import { removeUnusedPortmapChains } from './firewall/cni-leftovers.js';
 import { listNetns } from './netns.js';
 import { removeNetworkRecord } from './networks.js';
@@ -24,13 +25,10 @@ export function knownContainers(ctx: NetworkContext): string[] {
 
 /** Puts the names of live endpoints back into the name service (after the manager opens). */
 export function reregisterNames(ctx: NetworkContext): void {
-  for (const r of allEndpointRecords(ctx))
-    if (r.phase === 'added' && r.meta.ipv4 && r.meta.dnsNames.length)
-      ctx.opts.names?.register(r.meta.networkId, {
-        endpointId: r.meta.endpointId,
-        names: r.meta.dnsNames,
-        ipv4: r.meta.ipv4,
-      });
+  for (const r of allEndpointRecords(ctx)) {
+    const names = r.phase === 'added' ? nameEntryOf(r.meta) : undefined;
+    if (names) ctx.opts.names?.register(r.meta.networkId, names);
+  }
 }
 
 /**

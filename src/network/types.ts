@@ -104,6 +104,11 @@ export interface ConnectRequest {
   ipv4Address?: string;
   /** Ports to publish. */
   portMappings?: PortMapping[];
+  /**
+   * The container's own DNS servers (`--dns`): on a network that serves names, the network's server
+   * forwards this container's other queries to them instead of the host's resolvers (docker's ExtDNS).
+   */
+  dnsServers?: string[];
 }
 
 /** A container's attachment to one network, as docker's EndpointSettings reports it. */
@@ -152,6 +157,8 @@ export interface NameEntry {
   names: string[];
   /** The endpoint's address. */
   ipv4: string;
+  /** Where queries from this endpoint that no name of the network answers go (port 53); the host's resolvers when absent. */
+  dnsServers?: string[];
 }
 
 /** What the manager tells the DNS side as networks come and go and containers attach and detach. */

@@ -1,7 +1,8 @@
 // Containers on berthd's networks, driven by the real docker CLI (and the same through berth): two
 // containers on a user network reach each other by name and alias; a published port answers on the
 // host's 127.0.0.1; two user networks cannot reach each other; an internal network has no default
-// route; inspect, port, /etc/hosts and /etc/resolv.conf as docker's; connect and disconnect of a running
+// route; inspect, port, /etc/hosts and /etc/resolv.conf as docker's, --dns servers asked for what the
+// network's names do not answer; connect and disconnect of a running
 // container; and after everything is removed — also after a container was killed while berthd was
 // SIGKILLed and then restarted — no veth, netns, iptables rule or lease of the daemon is left.
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { skipUnlessRoot } from '../integration/runtime/harness.js';
+import { fakeUpstream } from '../integration/network/servers.js';
 import { testSubnet } from '../integration/network/subnets.js';
 import {
   fetchLocal,
@@ -333,6 +335,23 @@ for (const client of CLIENTS) {
         const busy = await cli(['network', 'rm', 'appnet']);
         assert.equal(busy.code, 1);
         assert.match(busy.stderr, /has active endpoints/);
+      });
+
+      test("--dns on a user network: the network's server answers names and forwards the rest to it", async () => {
+        // The container's own server, asked on port 53 as docker asks it, on a loopback address of its own.
+        const address = `127.0.${1 + Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+        const own = await fakeUpstream({ 'external.test': '198.51.100.7' }, { address, port: 53 });
+        try {
+          const run = (cmd: string[]) =>
+            ok(['run', '--rm', '--network', 'appnet', '--dns', address, 'busybox', ...cmd]);
+          const resolv = await run(['cat', '/etc/resolv.conf']);
+          assert.doesNotMatch(resolv, new RegExp(address.replace(/\./g, '\\.')), 'only the network server');
+          assert.match(await run(['nslookup', 'external.test']), /Address: 198\.51\.100\.7/);
+          assert.match(await run(['wget', '-qO-', 'http://srv/']), /hello from/);
+          assert.ok(own.asked.includes('external.test'), own.asked.join(' '));
+        } finally {
+          await own.close();
+        }
       });
 
       test('ten containers started at once on one network get addresses of their own; a policy restart reconnects', async () => {

@@ -35,8 +35,11 @@ export interface AnswerContext {
   table: NameTable;
   /** The network's subnet (CIDR text): queries from elsewhere are refused. */
   subnet: string;
-  /** Forwards a query it cannot answer over the same transport; undefined when no upstream answered. */
-  forward: (query: Buffer, transport: 'udp' | 'tcp') => Promise<Buffer | undefined>;
+  /**
+   * Forwards a query it cannot answer over the same transport, for the client at `source` (whose own DNS
+   * servers may be the upstreams); undefined when no upstream answered.
+   */
+  forward: (query: Buffer, transport: 'udp' | 'tcp', source: string) => Promise<Buffer | undefined>;
 }
 
 /** The answer to one query from `source` (an IPv4 address); undefined means "drop it". */
@@ -65,7 +68,7 @@ export async function answerQuery(
     const local = localAnswer(msg, ctx, subnet);
     if (local) return fit(encodeMessage(local), local, transport);
   }
-  const forwarded = await ctx.forward(query, transport);
+  const forwarded = await ctx.forward(query, transport, source.replace(/^::ffff:/, ''));
   if (forwarded) return forwarded;
   return encodeMessage(reply(msg, RCODE.SERVFAIL));
 }

@@ -42,6 +42,12 @@ export class NameTable {
     return ips.length ? ips.sort() : undefined;
   }
 
+  /** The DNS servers of the endpoint at `ipv4`, when it has its own (ConnectRequest.dnsServers). */
+  dnsServersOf(ipv4: string): string[] | undefined {
+    for (const e of this.entries.values()) if (e.ipv4 === ipv4 && e.dnsServers?.length) return e.dnsServers;
+    return undefined;
+  }
+
   /** The PTR answer for an address: `<first name>.<network>`, as docker answers. */
   reverse(ipv4: string): string | undefined {
     for (const e of this.entries.values())

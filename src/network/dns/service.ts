@@ -15,6 +15,7 @@ export interface DnsServiceOptions {
   resolvConf?: string[];
   /** The port to serve on; 53. */
   port?: number;
+
   /** Where to log. */
   log?: Logger;
 }
@@ -33,6 +34,12 @@ export class DnsService implements NameService {
     return upstreamsFromResolvConf(this.opts.resolvConf, ours);
   }
 
+  /** A client's upstreams: its own DNS servers (docker's --dns), else the daemon's. */
+  private upstreamsFor(table: NameTable, client: string): Upstream[] {
+    const own = table.dnsServersOf(client);
+    return own ? own.map((address) => ({ address, port: 53 })) : this.upstreams();
+  }
+
   async startNetwork(net: NetworkRecord): Promise<void> {
     const table = this.table(net.id);
     table.networkName = net.name;
@@ -46,8 +53,8 @@ export class DnsService implements NameService {
       {
         table,
         subnet: net.subnet,
-        forward: (query, transport) =>
-          (transport === 'tcp' ? forwardTcp : forwardUdp)(query, this.upstreams()),
+        forward: (query, transport, source) =>
+          (transport === 'tcp' ? forwardTcp : forwardUdp)(query, this.upstreamsFor(table, source)),
       },
       this.opts.log,
     );

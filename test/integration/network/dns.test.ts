@@ -1,7 +1,7 @@
 // Names between containers: two berth-runtime busybox containers on a user network, one serving HTTP,
 // the other fetching it by name (wget) and pinging it by alias; the server on the gateway answers names,
 // aliases, compose service names (from their label), short IDs and PTRs over UDP and TCP, forwards the
-// rest upstream, refuses other networks, forgets names on disconnect, comes back after a restart; the
+// rest upstream (a container's own --dns servers for its queries), refuses other networks, forgets names on disconnect, comes back after a restart; the
 // default bridge has no DNS.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -19,10 +19,19 @@ const RCODE_REFUSED = 5;
 describe('dns between containers', { skip: skipUnlessRoot }, () => {
   const world = new NetworkWorld();
   const containers = new NetnsContainers();
-  const ids = { web: containerId(), client: containerId(), other: containerId(), plain: containerId() };
+  const ids = {
+    web: containerId(),
+    client: containerId(),
+    other: containerId(),
+    plain: containerId(),
+    own: containerId(),
+  };
   const netns: Record<string, string> = {};
   const eps: Record<string, Endpoint> = {};
   let upstream: Awaited<ReturnType<typeof fakeUpstream>>;
+  // A container's own --dns server, asked on port 53 as docker asks it: on a loopback address of its own.
+  const ownAddress = `127.0.${1 + Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+  let ownUpstream: Awaited<ReturnType<typeof fakeUpstream>>;
   let dns: DnsService;
   let net: NetworkRecord;
   let other: NetworkRecord;
@@ -31,6 +40,7 @@ describe('dns between containers', { skip: skipUnlessRoot }, () => {
 
   before(async () => {
     upstream = await fakeUpstream({ 'external.test': '192.0.2.123' });
+    ownUpstream = await fakeUpstream({ 'external.test': '198.51.100.7' }, { address: ownAddress, port: 53 });
     dns = new DnsService({ upstreams: [{ address: '127.0.0.1', port: upstream.port }] });
     await world.open({ names: dns, defaultBridge });
     start = await world.snapshot();
@@ -49,12 +59,14 @@ describe('dns between containers', { skip: skipUnlessRoot }, () => {
     });
     eps.other = await world.manager.connect(ids.other, other.name, { name: 'other' });
     eps.plain = await world.manager.connect(ids.plain, 'bridge', { name: 'plain' });
+    eps.own = await world.manager.connect(ids.own, net.name, { name: 'own', dnsServers: [ownAddress] });
     world.watch();
   });
   after(async () => {
     await containers.cleanup();
     await world.destroy();
     await upstream.close();
+    await ownUpstream.close();
   });
 
   test('each user network has a server on its gateway; the default bridge has none', async () => {
@@ -132,6 +144,26 @@ describe('dns between containers', { skip: skipUnlessRoot }, () => {
     assert.ok(upstream.asked.includes('other'));
   });
 
+  test("a container's own DNS servers (--dns) answer what the network does not; names still come first", async () => {
+    assert.deepEqual(await dnsAskInNetns(netns.own!, net.gateway, 'external.test'), {
+      rcode: RCODE_NOERROR,
+      answers: ['198.51.100.7'],
+    });
+    assert.deepEqual(await dnsAskInNetns(netns.own!, net.gateway, 'external.test', 'A', 'tcp'), {
+      rcode: RCODE_NOERROR,
+      answers: ['198.51.100.7'],
+    });
+    assert.deepEqual(await dnsAskInNetns(netns.own!, net.gateway, 'web'), {
+      rcode: RCODE_NOERROR,
+      answers: [eps.web!.ipv4Address],
+    });
+    assert.deepEqual(ownUpstream.asked, ['external.test', 'external.test']);
+    // Its neighbour without --dns still goes to the daemon's upstream.
+    assert.deepEqual((await dnsAskInNetns(netns.client!, net.gateway, 'external.test')).answers, [
+      '192.0.2.123',
+    ]);
+  });
+
   test('queries from another network are refused, even though the gateway is reachable', async () => {
     const r = await dnsAskInNetns(netns.other!, net.gateway, 'web');
     assert.deepEqual(r, { rcode: RCODE_REFUSED, answers: [] });
@@ -150,6 +182,9 @@ describe('dns between containers', { skip: skipUnlessRoot }, () => {
       rcode: RCODE_NOERROR,
       answers: [eps.web!.ipv4Address],
     });
+    assert.deepEqual((await dnsAskInNetns(netns.own!, net.gateway, 'external.test')).answers, [
+      '198.51.100.7',
+    ]);
     await world.manager.disconnect(ids.web, net.name);
     assert.equal((await dnsAskInNetns(netns.client!, net.gateway, 'frontend')).rcode, RCODE_NXDOMAIN);
   });

@@ -149,9 +149,13 @@ if (${JSON.stringify(transport)} === 'udp') {
   return JSON.parse(p.output().trim() || '{"rcode":-1,"answers":[]}') as DnsAnswer;
 }
 
-/** A stand-in for the host's resolver on 127.0.0.1 (UDP and TCP): answers `records` (name → IPv4), NXDOMAIN else. */
+/**
+ * A stand-in for a resolver (UDP and TCP) on 127.0.0.1 and a free port, or where `at` says (a container's
+ * --dns server is asked on port 53): answers `records` (name → IPv4), NXDOMAIN else.
+ */
 export async function fakeUpstream(
   records: Record<string, string>,
+  at: { address: string; port: number } = { address: '127.0.0.1', port: 0 },
 ): Promise<{ port: number; asked: string[]; close(): Promise<void> }> {
   const { decodeMessage, encodeMessage, RCODE } = await import('../../../src/network/dns/message.js');
   const asked: string[] = [];
@@ -169,7 +173,7 @@ export async function fakeUpstream(
   };
   const udp = createSocket('udp4');
   udp.on('message', (m, r) => udp.send(answer(m), r.port, r.address));
-  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+  await new Promise<void>((r) => udp.bind(at.port, at.address, r));
   const port = udp.address().port;
   const { createServer } = await import('node:net');
   const tcp = createServer((c) => {
@@ -185,7 +189,7 @@ export async function fakeUpstream(
     });
     c.on('error', () => undefined);
   });
-  await new Promise<void>((r) => tcp.listen(port, '127.0.0.1', r));
+  await new Promise<void>((r) => tcp.listen(port, at.address, r));
   return {
     port,
     asked,

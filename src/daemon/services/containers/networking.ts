@@ -74,6 +74,7 @@ function connectRequest(c: Container, a: AttachmentPlan, withPorts: boolean) {
     labels: c.labels,
     ...(a.ipv4 && { ipv4Address: a.ipv4 }),
     ...(withPorts && { portMappings: portMappings(host, config.ExposedPorts) }),
+    ...(host.Dns?.length && { dnsServers: host.Dns }),
   };
 }
 
