@@ -148,4 +148,6 @@ export interface CriContainerConfig {
   stdin_once?: boolean;
   tty?: boolean;
   linux?: { resources?: CriResources | null; security_context?: CriContainerSecurity | null } | null;
+  /** A Signal enum name; RUNTIME_DEFAULT (or absent) leaves it to the image. */
+  stop_signal?: string;
 }

@@ -2,6 +2,9 @@
 import type { Container } from '../../metadata/index.js';
 import type { CriContainerConfig } from '../messages.js';
 import { criOf } from './record.js';
+import { criSignalName } from './stop-signal.js';
+
+const SIGTERM = 15;
 
 type CriState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
 
@@ -44,6 +47,16 @@ export function criContainerStatus(c: Container): Record<string, unknown> {
     mounts: config.mounts ?? [],
     log_path: c.logPath ?? '',
     resources: config.linux?.resources ? { linux: config.linux.resources } : null,
+    user: ext.user
+      ? {
+          linux: {
+            uid: String(ext.user.uid),
+            gid: String(ext.user.gid),
+            supplemental_groups: ext.user.additionalGids.map(String),
+          },
+        }
+      : null,
+    stop_signal: criSignalName(ext.stopSignal ?? SIGTERM),
   };
 }
 

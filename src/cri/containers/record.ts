@@ -23,6 +23,10 @@ export interface CriExtension {
   rootfs: string;
   /** The runtime handler of its pod. */
   runtimeHandler: string;
+  /** The signal StopContainer sends first (stop-signal.ts); SIGTERM for records made before it was kept. */
+  stopSignal?: number;
+  /** The identity its process starts with (spec process.user), for ContainerStatus.user. */
+  user?: { uid: number; gid: number; additionalGids: number[] };
 }
 
 /** The CRI part of a record. */

@@ -26,6 +26,7 @@ import { applyResources, hostLayout } from '../../runtime/index.js';
 import { criContainerSpec, criResources } from './config-map.js';
 import { criOf, nanosNow, type CriExtension } from './record.js';
 import { cgroupPathsFor, forgetSample, readStats, usageOf } from './stats.js';
+import { stopSignalOf } from './stop-signal.js';
 
 /** A container lifecycle event (GetContainerEvents). */
 export interface ContainerEvent {
@@ -87,6 +88,12 @@ export class CriContainerService extends EventEmitter {
       throw new BerthError('AlreadyExists', `${what}: attempt ${md.attempt ?? 0} already exists`);
     const dir = join(this.o.dir, id);
     const rootfs = join(dir, 'rootfs');
+    let stopSignal: number;
+    try {
+      stopSignal = stopSignalOf(config.stop_signal, image.config.config?.StopSignal);
+    } catch (err) {
+      throw wrap(err, what);
+    }
     const snapshotKey = `cri-container-${id}`;
     const sn = this.o.stores.snapshotter(CRI_NAMESPACE, this.o.images.snapshotter);
     let prepared = false;
@@ -142,6 +149,12 @@ export class CriContainerService extends EventEmitter {
         snapshotKey,
         rootfs,
         runtimeHandler: pod.runtimeHandler,
+        stopSignal,
+        user: {
+          uid: spec.process?.user.uid ?? 0,
+          gid: spec.process?.user.gid ?? 0,
+          additionalGids: spec.process?.user.additionalGids ?? [],
+        },
       };
       this.records.create({
         id,
@@ -206,14 +219,14 @@ export class CriContainerService extends EventEmitter {
     this.watch(id);
   }
 
-  /** StopContainer: SIGTERM (or the image's stop signal), SIGKILL after `timeoutSec`; idempotent. */
+  /** StopContainer: its stop signal (stop-signal.ts), SIGKILL after `timeoutSec`; idempotent. */
   async stop(id: string, timeoutSec: number): Promise<void> {
     const c = this.find(id);
     if (!c) throw new BerthError('NotFound', `container "${id}": not found`);
     if (c.state === 'exited') return;
     const st = await this.o.shims.state(id).catch(() => undefined);
     if (st?.status === 'running' || st?.status === 'created') {
-      const exit = await this.o.shims.stop(id, Math.max(0, timeoutSec) * 1000);
+      const exit = await this.o.shims.stop(id, Math.max(0, timeoutSec) * 1000, criOf(c).stopSignal);
       this.recordExit(id, exit);
     } else if (st?.exit) this.recordExit(id, st.exit);
     else this.recordExit(id, undefined);

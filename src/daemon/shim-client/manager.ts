@@ -172,10 +172,10 @@ export class ShimManager extends EventEmitter {
     return p;
   }
 
-  /** SIGTERM, then SIGKILL after `timeoutMs` (docker stop); resolves with the exit record. */
-  async stop(id: string, timeoutMs = 10_000): Promise<ExitStatus> {
+  /** `signal` (SIGTERM), then SIGKILL after `timeoutMs` (docker stop); resolves with the exit record. */
+  async stop(id: string, timeoutMs = 10_000, signal: number | string = 'SIGTERM'): Promise<ExitStatus> {
     const done = this.wait(id);
-    await this.signal(id, 'SIGTERM').catch(ignoreExited);
+    await this.signal(id, signal).catch(ignoreExited);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
     const first = await Promise.race([done, timedOut]);

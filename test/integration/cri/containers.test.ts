@@ -372,6 +372,13 @@ test(
       return r.stdout.toString() + r.stderr.toString();
     };
     assert.equal(await sh('id -u; id -g; id -G'), '1000\n1001\n1001 2000\n');
+    const { user } = (
+      await call<{
+        status: { user: { linux: { uid: string; gid: string; supplemental_groups: string[] } } };
+      }>('ContainerStatus', { container_id: id })
+    ).status;
+    assert.deepEqual([user.linux.uid, user.linux.gid], ['1000', '1001']);
+    assert.ok(user.linux.supplemental_groups.includes('2000'), user.linux.supplemental_groups.join(' '));
     assert.match(await sh('touch /x 2>&1 || echo refused'), /Read-only file system[\s\S]*refused/);
     assert.match(
       await sh('grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'),
@@ -389,6 +396,39 @@ test(
     assert.match(readFileSync(`${log}.1`, 'utf8'), /stdout F tick/);
     await call('RemovePodSandbox', { pod_sandbox_id: pod });
     await rejects(call('ReopenContainerLog', { container_id: id }), status.NOT_FOUND, /not found/);
+  },
+);
+
+test(
+  "stop_signal: StopContainer sends the config's signal first; ContainerStatus reports it",
+  { skip: skipUnlessRoot, timeout: 60_000 },
+  async () => {
+    await t.client.call('image', 'PullImage', { image: { image } });
+    const podConfig = t.podConfig('sig');
+    const pod = await t.runPod(podConfig);
+    const script = 'trap "echo got usr1; exit 7" USR1; echo ready; while true; do sleep 0.1; done';
+    const trapper = await create(
+      pod,
+      podConfig,
+      containerConfig('trapper', ['sh', '-c', script], { stop_signal: 'SIGUSR1' }),
+    );
+    const plain = await create(pod, podConfig, containerConfig('plain', ['sleep', '1000']));
+    const signalOf = async (id: string): Promise<string> =>
+      (await call<{ status: { stop_signal: string } }>('ContainerStatus', { container_id: id })).status
+        .stop_signal;
+    assert.deepEqual([await signalOf(trapper), await signalOf(plain)], ['SIGUSR1', 'SIGTERM']);
+    await call('StartContainer', { container_id: trapper });
+    const log = join(podConfig.log_directory as string, 'trapper', '0.log');
+    for (let i = 0; i < 100 && !(existsSync(log) && readFileSync(log, 'utf8').includes('ready')); i++)
+      await sleep(50);
+    // SIGUSR1 ends it at once with the trap's code; a SIGKILL after the timeout would say 137.
+    const t0 = Date.now();
+    await call('StopContainer', { container_id: trapper, timeout: 30 });
+    assert.ok(Date.now() - t0 < 20_000, 'not the timeout');
+    const st = await containerStatus(trapper);
+    assert.deepEqual([st.state, st.exit_code], ['CONTAINER_EXITED', 7]);
+    assert.match(readFileSync(log, 'utf8'), /stdout F got usr1/);
+    await call('RemovePodSandbox', { pod_sandbox_id: pod });
   },
 );
 
