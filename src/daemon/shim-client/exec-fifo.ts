@@ -5,8 +5,8 @@ import { BerthError } from '../../base/errors.js';
 
 const START_TIMEOUT_MS = 30_000;
 
-/** Opens the fifo and reads the container's byte; fails when `hasExited` says it died waiting. */
-export async function releaseExecFifo(fifo: string, hasExited: () => boolean): Promise<void> {
+/** Opens the fifo and reads the container's byte; fails when `exited` says how it died waiting. */
+export async function releaseExecFifo(fifo: string, exited: () => string | undefined): Promise<void> {
   let fd: number;
   try {
     // Non-blocking: never hang on a container that died. Our open completes the writer's blocked open;
@@ -28,7 +28,8 @@ export async function releaseExecFifo(fifo: string, hasExited: () => boolean): P
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       }
       if (n === 1) break;
-      if (hasExited()) throw new BerthError('FailedPrecondition', 'it has exited');
+      const how = exited();
+      if (how) throw new BerthError('FailedPrecondition', `it has exited (${how})`);
       if (Date.now() > deadline)
         throw new BerthError('Unavailable', `the container did not open "${fifo}" in ${START_TIMEOUT_MS} ms`);
       await new Promise((r) => setTimeout(r, 1));

@@ -49,6 +49,12 @@ export function shimPath(): string {
   return process.env.BERTH_SHIM ?? join(packageRoot(), 'native', 'build', 'berth-shim');
 }
 
+/** How a container ended, for errors: `exit code 1`, `killed by signal 9`, with OOM when it was. */
+export function exitSummary(e: ExitStatus): string {
+  const how = e.signal ? `killed by signal ${e.signal}` : `exit code ${e.exitCode}`;
+  return e.oomKilled ? `${how}, out of memory` : how;
+}
+
 /** A signal number from a number or a name (`9`, `SIGKILL`, `KILL`). */
 export function signalNumber(signal: number | string): number {
   if (typeof signal === 'number') {
@@ -104,11 +110,19 @@ export class ShimManager extends EventEmitter {
     const rec = loadRecord(dir, id);
     if (rec.started || (rec.exec && !rec.held))
       throw new BerthError('FailedPrecondition', `start container "${id}": it has already started`);
-    if (readExitFile(dir))
-      throw new BerthError('FailedPrecondition', `start container "${id}": it has exited`);
+    const early = readExitFile(dir);
+    if (early)
+      throw new BerthError(
+        'FailedPrecondition',
+        `start container "${id}": it has exited (${exitSummary(early)})`,
+      );
     try {
       if (rec.runtime.kind === 'oci') await runtimeCommand(rec.runtime, dir, ['start', id], this.env);
-      else await releaseExecFifo(join(dir, FILES.fifo), () => existsSync(join(dir, FILES.exit)));
+      else
+        await releaseExecFifo(join(dir, FILES.fifo), () => {
+          const exit = readExitFile(dir);
+          return exit && exitSummary(exit);
+        });
     } catch (err) {
       throw wrap(err, `start container "${id}"`);
     }
