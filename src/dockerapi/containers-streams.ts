@@ -31,6 +31,11 @@ export function pipeAttach(
     detachKeys: Buffer;
     /** StdinOnce: the container's stdin is closed when this attacher's stdin ends, unless it detached. */
     stdinOnce?: boolean;
+    /**
+     * Settles once the process's exit is recorded: the stream ends only then, as dockerd's does, since a
+     * client reads the exit code (GET /exec/{id}/json) as soon as its stream ends.
+     */
+    exitRecorded?: Promise<unknown>;
   },
 ): void {
   let detached = false;
@@ -51,7 +56,11 @@ export function pipeAttach(
   conn.on('stdout', out(STDOUT));
   conn.on('stderr', out(STDERR));
   conn.once('close', () => {
-    if (!socket.writableEnded) socket.end();
+    void (opts.exitRecorded ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        if (!socket.writableEnded) socket.end();
+      });
   });
   const watcher = new DetachWatcher(opts.detachKeys);
   socket.on('data', (chunk: Buffer) => {

@@ -45,6 +45,7 @@ export function registerExec(router: Router, service: ContainerService): void {
         tty,
         stdin,
         detachKeys: parseDetachKeys(exec.config.DetachKeys || DEFAULT_DETACH_KEYS),
+        ...(exec.done && { exitRecorded: exec.done }),
       });
       await service.execs.release(key);
     } catch (err) {

@@ -108,6 +108,26 @@ describe('containers through the API', { skip: skipUnlessRoot, timeout: 180_000 
     assert.equal((await d.api('GET', `/containers/${id}/json`)).status, 404);
   });
 
+  test("an exec's stream ends only once its exit code is recorded (the docker CLI reads it right after)", async () => {
+    const id = await createContainer(d, ['sleep', '1000']);
+    await d.api('POST', `/containers/${id}/start`);
+    // The race it guards against showed in about one run of three at 20 execs.
+    for (let i = 0; i < 40; i++) {
+      const code = (i % 7) + 1;
+      const made = await d.api('POST', `/containers/${id}/exec`, {
+        Cmd: ['sh', '-c', `echo ${i}; exit ${code}`],
+        AttachStdout: true,
+        AttachStderr: true,
+      });
+      const execId = (made.body as { Id: string }).Id;
+      const out = await rawApi(d, 'POST', `/exec/${execId}/start`, { Detach: false, Tty: false });
+      assert.equal(demux(out.body).stdout, `${i}\n`);
+      const st = (await d.api('GET', `/exec/${execId}/json`)).body as { Running: boolean; ExitCode: number };
+      assert.deepEqual([st.Running, st.ExitCode], [false, code], `exec ${i}`);
+    }
+    assert.equal((await d.api('DELETE', `/containers/${id}?force=1`)).status, 204);
+  });
+
   test('bad requests name what is wrong and leave nothing', async () => {
     const noImage = await d.api('POST', '/containers/create', { Image: 'nosuch:1', Cmd: ['true'] });
     assert.deepEqual([noImage.status, noImage.body], [404, { message: 'No such image: nosuch:1' }]);
