@@ -198,11 +198,14 @@ export async function writeBundle(
     dnsOptions: host.DnsOptions ?? [],
     hostNetwork,
   });
-  await Promise.all([
+  // All settled before a failure is thrown: create's cleanup removes the bundle, with no write in flight.
+  const written = await Promise.allSettled([
     writeFile(etcFiles.hostname, hostnameFile(hostname), { mode: 0o644 }),
     writeFile(etcFiles.hosts, hostsText, { mode: 0o644 }),
     writeFile(etcFiles.resolvConf, resolvText, { mode: 0o644 }),
   ]);
+  const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  if (failed) throw failed.reason;
 
   const requests = mountRequests(host);
   requests.push(...volumesFromRequests(ctx, host, requests));
