@@ -38,6 +38,7 @@ const SUMMARIES: Record<string, string> = {
   container: 'Manage containers',
   cp: 'Copy files/folders between a container and the local filesystem',
   create: 'Create a new container',
+  diff: "Inspect changes to files or directories on a container's filesystem",
   events: 'Get real time events from the server',
   exec: 'Execute a command in a running container',
   export: "Export a container's filesystem as a tar archive",

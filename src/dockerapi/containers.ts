@@ -26,11 +26,22 @@ export function registerContainers(router: Router, service: ContainerService): v
   router.add('GET', '/containers/json', async (ctx) => {
     ctx.json(
       200,
-      await service.list({ all: ctx.bool('all'), limit: ctx.int('limit', -1), filters: ctx.filters() }),
+      await service.list({
+        all: ctx.bool('all'),
+        limit: ctx.int('limit', -1),
+        filters: ctx.filters(),
+        size: ctx.bool('size'),
+      }),
     );
   });
 
-  router.add('GET', '/containers/{id}/json', (ctx) => ctx.json(200, service.inspect(ctx.params.id!)));
+  router.add('GET', '/containers/{id}/json', async (ctx) =>
+    ctx.json(200, await service.inspect(ctx.params.id!, { size: ctx.bool('size') })),
+  );
+
+  router.add('GET', '/containers/{id}/changes', async (ctx) =>
+    ctx.json(200, await service.changes(ctx.params.id!)),
+  );
 
   router.add('POST', '/containers/{id}/start', async (ctx) => {
     ctx.status((await service.start(ctx.params.id!)) ? 204 : 304);

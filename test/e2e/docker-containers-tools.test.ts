@@ -1,5 +1,5 @@
 // The real docker CLI and `berth` against berthd, part two: terminals (run -it and exec -it through a
-// pty the test drives, detach keys), logs -f, inspect --format, docker cp both ways, stats, update,
+// pty the test drives, detach keys), logs -f, inspect --format, docker cp both ways, stats, update, diff,
 // health checks, events, and restart policies applied by a berthd started again after a crash.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,6 +129,30 @@ for (const client of CLIENTS) {
         // docker sends it and berthd refuses it (validateRestartPolicy); berth refuses it itself.
         assert.match(bad.stderr, /invalid restart policy.*sometimes/);
         assert.equal((await cli(['rm', '-f', 'tools'])).code, 0);
+      });
+
+      test('diff lists what a container changed; ps -s and inspect -s its sizes', async () => {
+        const fresh = await cli(['create', '--name', 'untouched', 'busybox', 'true']);
+        assert.equal(fresh.code, 0, fresh.stderr);
+        assert.deepEqual(await cli(['diff', 'untouched']), { code: 0, stdout: '', stderr: '' });
+        const script =
+          'echo hi > /f; mkdir -p /new/deep; echo x > /new/deep/y; rm /bin/ls; echo ready; sleep 1000';
+        assert.equal((await cli(['run', '-d', '--name', 'changer', 'busybox', 'sh', '-c', script])).code, 0);
+        await until('the changes', async () => (await cli(['logs', 'changer'])).stdout.includes('ready'));
+        const diff = await cli(['diff', 'changer']);
+        assert.equal(diff.code, 0, diff.stderr);
+        // /etc/hosts and the other mount points of the runtime are not the container's changes.
+        assert.equal(diff.stdout, 'C /bin\nD /bin/ls\nA /f\nA /new\nA /new/deep\nA /new/deep/y\n');
+        const ps = await cli(['ps', '-s', '--filter', 'name=changer', '--format', '{{.Size}}']);
+        assert.match(ps.stdout, /^5B \(virtual \d+(\.\d+)?[kM]B\)\n$/);
+        const sizes = await cli(['inspect', '-s', '-f', '{{.SizeRw}} {{.SizeRootFs}}', 'changer']);
+        const [rw, rootfs] = sizes.stdout.trim().split(' ').map(Number);
+        assert.equal(rw, 5, 'hi and x with their newlines');
+        assert.ok(rootfs! > 1_000_000, `the image's layers too: ${sizes.stdout}`);
+        const missing = await cli(['diff', 'no-such-container']);
+        assert.notEqual(missing.code, 0);
+        assert.match(missing.stderr, /no-such-container/);
+        assert.equal((await cli(['rm', '-f', 'changer', 'untouched'])).code, 0);
       });
 
       test('health checks go starting → unhealthy → healthy, seen in inspect, ps and events', async () => {

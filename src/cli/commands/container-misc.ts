@@ -1,5 +1,5 @@
-// Smaller container commands: `rename`, `top`, `port`, `container prune` (docker/cli's rename.go,
-// top.go, port.go, prune.go).
+// Smaller container commands: `rename`, `top`, `port`, `diff`, `container prune` (docker/cli's
+// rename.go, top.go, port.go, diff.go, prune.go).
 import { CONTAINERS, runPruneCommand } from '../prune.js';
 import { tabwrite } from '../../base/tabwriter.js';
 import type { Command } from '../command.js';
@@ -16,6 +16,22 @@ export const rename: Command = {
       'POST',
       `/containers/${encodeURIComponent(ref!)}/rename?name=${encodeURIComponent(name!)}`,
     );
+    return 0;
+  },
+};
+
+/** `berth diff`: one line per change, `C`, `A` or `D` and the path, as docker prints them. */
+export const diff: Command = {
+  name: 'diff',
+  usage: 'berth diff CONTAINER',
+  summary: "Inspect changes to files or directories on a container's filesystem",
+  flags: [],
+  args: { min: 1, max: 1 },
+  run: async (cli, _v, [ref]) => {
+    const changes = await cli.client.json<{ Path: string; Kind: number }[] | null>(
+      `/containers/${encodeURIComponent(ref!)}/changes`,
+    );
+    for (const c of changes ?? []) cli.out(`${'CAD'[c.Kind] ?? '?'} ${c.Path}\n`);
     return 0;
   },
 };

@@ -22,6 +22,7 @@ export const CONTAINER_COMMANDS: Record<string, () => Promise<Command>> = {
   rename: async () => (await import('./container-misc.js')).rename,
   top: async () => (await import('./container-misc.js')).top,
   port: async () => (await import('./container-misc.js')).port,
+  diff: async () => (await import('./container-misc.js')).diff,
   events: async () => (await import('./events.js')).events,
   stats: async () => (await import('./stats.js')).stats,
   cp: async () => (await import('./cp.js')).cp,

@@ -23,7 +23,7 @@ export const inspect: Command = {
     for (const ref of args) {
       const paths = [
         ...(type === undefined || type === 'container'
-          ? [`/containers/${encodeURIComponent(ref)}/json`]
+          ? [`/containers/${encodeURIComponent(ref)}/json${v.size ? '?size=1' : ''}`]
           : []),
         ...(type === undefined || type === 'image' ? [`/images/${encodeURIComponent(ref)}/json`] : []),
       ];

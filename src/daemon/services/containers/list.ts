@@ -28,6 +28,8 @@ export interface ListOptions {
   all: boolean;
   limit: number;
   filters: Map<string, string[]>;
+  /** Add SizeRw and SizeRootFs (`docker ps -s`). */
+  size?: boolean;
 }
 
 /** The containers the list shows, newest first. */

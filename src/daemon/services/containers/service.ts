@@ -35,6 +35,7 @@ import { recoverContainers } from './recover.js';
 import { removeContainer, type RemoveOptions } from './remove.js';
 import { containerResources } from './resources.js';
 import { check } from './states.js';
+import { containerChanges, containerSizes, type Change } from './changes.js';
 import { archivePath, exportRootfs, extractInto, pathStat, statPath } from './archive.js';
 import { sampleStats, statsResponse, type StatsSample } from './stats.js';
 import type { VolumeSource } from './volumes.js';
@@ -125,13 +126,31 @@ export class ContainerService {
     this.execs.forget(id);
   }
 
-  inspect(ref: string): Record<string, unknown> {
+  /** GET /containers/{id}/json; with `size`, SizeRw and SizeRootFs too. */
+  async inspect(ref: string, opts: { size?: boolean } = {}): Promise<Record<string, unknown>> {
     const c = this.ctx.find(ref);
-    return inspectContainer(this.ctx, c, this.execs.idsOf(c.id));
+    const body = inspectContainer(this.ctx, c, this.execs.idsOf(c.id));
+    return opts.size ? { ...body, ...(await this.sizes(c)) } : body;
   }
 
   async list(opts: ListOptions): Promise<Record<string, unknown>[]> {
-    return (await listContainers(this.ctx, opts)).map((c) => containerSummary(this.ctx, c));
+    const found = await listContainers(this.ctx, opts);
+    return Promise.all(
+      found.map(async (c) => {
+        const summary = containerSummary(this.ctx, c);
+        return opts.size ? { ...summary, ...(await this.sizes(c)) } : summary;
+      }),
+    );
+  }
+
+  /** GET /containers/{id}/changes (`docker diff`). */
+  changes(ref: string): Promise<Change[]> {
+    return containerChanges(this.ctx, this.ctx.find(ref));
+  }
+
+  /** A container's sizes; zero for one whose snapshot is gone (being removed, say). */
+  private sizes(c: Container): Promise<{ SizeRw: number; SizeRootFs: number }> {
+    return containerSizes(this.ctx, c).catch(() => ({ SizeRw: 0, SizeRootFs: 0 }));
   }
 
   /** Counts for /info. */
