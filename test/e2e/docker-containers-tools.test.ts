@@ -194,10 +194,13 @@ for (const client of CLIENTS) {
           '--filter',
           'container=hc',
           '--format',
-          '{{.Action}}',
+          '{{.Action}}|{{.Status}}|{{.ID}}|{{.Type}}',
         ]);
         assert.equal(ev.code, 0, ev.stderr);
-        const actions = ev.stdout.trim().split('\n');
+        const lines = ev.stdout.trim().split('\n');
+        // docker's template fields: .Status and .ID are the message's status and id (JSON status, id).
+        for (const l of lines) assert.equal(l, `${l.split('|')[0]}|${l.split('|')[0]}|${id}|container`);
+        const actions = lines.map((l) => l.split('|')[0]!);
         const wanted = [
           'create',
           'start',

@@ -13,6 +13,23 @@ interface EventLine {
   timeNano: number;
 }
 
+/**
+ * An event as docker's templates see it: the fields of docker's events.Message, whose JSON names differ
+ * (`status` is `.Status`, `id` `.ID`, `from` `.From`, `time` `.Time`, `timeNano` `.TimeNano`).
+ */
+export function templateView(e: EventLine): Record<string, unknown> {
+  const { status, id, from, scope, time, timeNano, ...rest } = e as EventLine & Record<string, unknown>;
+  return {
+    ...rest,
+    ...(status !== undefined && { Status: status }),
+    ...(id !== undefined && { ID: id }),
+    ...(from !== undefined && { From: from }),
+    Scope: scope,
+    Time: time,
+    TimeNano: timeNano,
+  };
+}
+
 /** One event in docker's default form. */
 export function eventText(e: EventLine): string {
   const secs = Math.floor(e.timeNano / 1e9);
@@ -58,7 +75,9 @@ export const events: Command = {
         pending = pending.slice(nl + 1);
         if (!line) continue;
         const e = JSON.parse(line) as EventLine;
-        cli.out(`${format === 'json' ? JSON.stringify(e) : template ? template.execute(e) : eventText(e)}\n`);
+        cli.out(
+          `${format === 'json' ? JSON.stringify(e) : template ? template.execute(templateView(e)) : eventText(e)}\n`,
+        );
       }
     }
     return 0;
