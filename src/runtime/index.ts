@@ -9,7 +9,7 @@ export {
 export { readSpec } from './setup.js';
 export { checkId } from './state/store.js';
 export { initPath } from './init-process.js';
-export { parseSignal } from './signals.js';
+export { parseSignal, signalByName, SIGRTMAX, SIGRTMIN } from './signals.js';
 export type { CgroupPaths } from './cgroups/index.js';
 export {
   containerStats,

@@ -16,5 +16,6 @@ export {
   unmountAllAsync,
 } from './mount.js';
 export { mountsUsing } from './mount-info.js';
+export { fileBytes } from './disk-usage.js';
 export { applyLabelPaths, checkLabels, MAX_LABEL_SIZE } from './labels.js';
 export { openSnapshotter } from './select.js';

@@ -4,11 +4,7 @@
 // them as docker does (`SIGQUIT`, `QUIT`, `3`, `SIGRTMIN+3`).
 import { constants } from 'node:os';
 import { BerthError } from '../../base/errors.js';
-import { parseSignal } from '../../runtime/index.js';
-
-/** Linux's real-time signal range as glibc presents it (SIGRTMIN is 34: glibc keeps 32 and 33). */
-const SIGRTMIN = 34;
-const SIGRTMAX = 64;
+import { parseSignal, signalByName, SIGRTMAX, SIGRTMIN } from '../../runtime/index.js';
 
 /** Enum names that are other names of a signal Node knows by its usual one. */
 const ALIASES: Record<string, string> = { SIGCLD: 'SIGCHLD', SIGIOT: 'SIGABRT', SIGPOLL: 'SIGIO' };
@@ -19,20 +15,10 @@ const SIGNALS = constants.signals as Record<string, number>;
 const NAMES = new Map<number, string>();
 for (const [name, n] of Object.entries(SIGNALS)) if (!(name in ALIASES) && !NAMES.has(n)) NAMES.set(n, name);
 
-/** A real-time signal's number from its parts (`MIN`/`MAX` and an offset). */
-function realtime(base: string, sign: string | undefined, offset: string | undefined): number | undefined {
-  const n =
-    (base === 'MIN' ? SIGRTMIN : SIGRTMAX) +
-    (sign === '-' || sign === 'MINUS' ? -1 : 1) * Number(offset ?? 0);
-  return n >= SIGRTMIN && n <= SIGRTMAX ? n : undefined;
-}
-
 /** The number of a CRI Signal enum name; undefined for RUNTIME_DEFAULT (or nothing). */
 export function criSignalNumber(name: string | undefined): number | undefined {
   if (!name || name === 'RUNTIME_DEFAULT') return undefined;
-  const rt = /^SIGRT(MIN|MAX)(?:(PLUS|MINUS)(\d+))?$/.exec(name);
-  if (rt) return realtime(rt[1]!, rt[2], rt[3]);
-  const n = SIGNALS[ALIASES[name] ?? name];
+  const n = signalByName(ALIASES[name] ?? name.replace('PLUS', '+').replace('MINUS', '-'));
   if (n === undefined)
     throw new BerthError('InvalidArgument', `config.stop_signal: "${name}" is not a signal`);
   return n;
@@ -49,9 +35,6 @@ export function criSignalName(n: number): string {
 
 /** The number of an image's StopSignal (docker's forms); InvalidArgument naming it otherwise. */
 export function imageSignalNumber(text: string): number {
-  const rt = /^(?:SIG)?RT(MIN|MAX)(?:([+-])(\d+))?$/i.exec(text.trim());
-  const n = rt ? realtime(rt[1]!.toUpperCase(), rt[2], rt[3]) : undefined;
-  if (n !== undefined) return n;
   try {
     return parseSignal(text.trim());
   } catch {

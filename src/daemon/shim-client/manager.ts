@@ -3,11 +3,10 @@
 // and everything it must know is on disk (DESIGN.md "Daemon <-> shim contract").
 import { EventEmitter } from 'node:events';
 import { existsSync, rmSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, wrap } from '../../base/errors.js';
 import { packageRoot } from '../../base/package-root.js';
-import { initPath, releaseContainer } from '../../runtime/index.js';
+import { initPath, releaseContainer, signalByName } from '../../runtime/index.js';
 import { ShimConnection } from './connection.js';
 import { createShim, execShim, type ExecOptions, type ShimContext } from './create.js';
 import { releaseExecFifo } from './exec-fifo.js';
@@ -55,15 +54,14 @@ export function exitSummary(e: ExitStatus): string {
   return e.oomKilled ? `${how}, out of memory` : how;
 }
 
-/** A signal number from a number or a name (`9`, `SIGKILL`, `KILL`). */
+/** A signal number from a number or a name (`9`, `SIGKILL`, `KILL`, `SIGRTMIN+3`). */
 export function signalNumber(signal: number | string): number {
   if (typeof signal === 'number') {
     if (!Number.isInteger(signal) || signal < 0 || signal > 64)
       throw new BerthError('InvalidArgument', `signal: ${signal} is not a signal number`);
     return signal;
   }
-  const name = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`;
-  const n = (osConstants.signals as Record<string, number>)[name];
+  const n = signalByName(signal);
   if (n === undefined) throw new BerthError('InvalidArgument', `signal: "${signal}" is not a signal name`);
   return n;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BerthError } from '../../../base/errors.js';
 import { native } from '../../../base/native.js';
 import type { Container } from '../../../metadata/index.js';
-import { layerDir, type Mount } from '../../../snapshots/index.js';
+import { fileBytes, layerDir, type Mount } from '../../../snapshots/index.js';
 import type { ServiceContext } from './context.js';
 
 /** Docker's kinds of change (pkg/archive ChangeType). */
@@ -71,13 +71,18 @@ async function inLowers(lowers: string[], path: string): Promise<boolean> {
 export async function containerChanges(ctx: ServiceContext, c: Container): Promise<Change[]> {
   const { upper, lowers } = overlayDirs(await mountsOf(ctx, c), c.id);
   const out: Change[] = [];
-  // Reports what is below `rel` (a directory of upper) and says whether it reported anything. Below an
-  // opaque directory the layers underneath are hidden, so everything there was added.
-  const walk = async (rel: string, below: string[]): Promise<boolean> => {
+  // Reports what is below `rel` (a directory of upper): whether it reported anything, and whether it
+  // passed over a runtime mount point. Below an opaque directory the layers underneath are hidden, so
+  // everything there was added.
+  const walk = async (rel: string, below: string[]): Promise<{ changed: boolean; mountPoints: boolean }> => {
     let changed = false;
+    let mountPoints = false;
     for await (const entry of await opendir(join(upper, rel))) {
       const path = rel === '/' ? `/${entry.name}` : `${rel}/${entry.name}`;
-      if (INIT_PATHS.has(path)) continue;
+      if (INIT_PATHS.has(path)) {
+        mountPoints = true;
+        continue;
+      }
       const st = await lstat(join(upper, path));
       if (isWhiteout(st)) {
         out.push({ Path: path, Kind: CHANGE_KIND.deleted });
@@ -89,41 +94,18 @@ export async function containerChanges(ctx: ServiceContext, c: Container): Promi
         const opaque = native().lgetxattr(join(upper, path), 'trusted.overlay.opaque')?.toString() === 'y';
         const inside = await walk(path, opaque ? [] : below);
         // Copied up only to hold the runtime's mount points: no change of the container's.
-        if (existed && !inside && (await onlyInitPaths(upper, path))) continue;
+        if (existed && !inside.changed && inside.mountPoints) {
+          mountPoints = true;
+          continue;
+        }
       }
       out.push({ Path: path, Kind: existed ? CHANGE_KIND.modified : CHANGE_KIND.added });
       changed = true;
     }
-    return changed;
+    return { changed, mountPoints };
   };
   await walk('/', lowers);
   return out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
-}
-
-/** Whether a directory of upper holds runtime mount points and nothing else. */
-async function onlyInitPaths(upper: string, rel: string): Promise<boolean> {
-  let some = false;
-  for await (const entry of await opendir(join(upper, rel))) {
-    if (!INIT_PATHS.has(`${rel}/${entry.name}`)) return false;
-    some = true;
-  }
-  return some;
-}
-
-/** Bytes of the files below `dir` (apparent sizes, hard links once; what dockerd's SizeRw counts). */
-async function fileBytes(dir: string): Promise<number> {
-  const seen = new Set<number>();
-  let bytes = 0;
-  for await (const entry of await opendir(dir)) {
-    const path = join(dir, entry.name);
-    const st = await lstat(path);
-    if (st.isDirectory()) bytes += await fileBytes(path);
-    else if (!seen.has(st.ino)) {
-      seen.add(st.ino);
-      bytes += st.size;
-    }
-  }
-  return bytes;
 }
 
 /** SizeRw (what the container wrote) and SizeRootFs (that and its image's layers). */

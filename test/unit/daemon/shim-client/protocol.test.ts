@@ -127,6 +127,7 @@ describe('shim command line', () => {
     assert.equal(signalNumber('SIGKILL'), 9);
     assert.equal(signalNumber('term'), 15);
     assert.equal(signalNumber(0), 0);
+    assert.equal(signalNumber('SIGRTMIN+3'), 37, "docker's --stop-signal form");
     assert.throws(() => signalNumber('SIGNOPE'), { message: 'signal: "SIGNOPE" is not a signal name' });
     assert.throws(() => signalNumber(65), { message: 'signal: 65 is not a signal number' });
   });

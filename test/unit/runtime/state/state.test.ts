@@ -48,6 +48,9 @@ test('signals by name, SIG name or number', () => {
   assert.throws(() => parseSignal('SIGFOO'), /invalid signal "SIGFOO"/);
   assert.equal(parseSignal('0'), 0, 'signal 0 probes, as with runc');
   assert.throws(() => parseSignal('65'), /invalid signal "65"/);
+  // Real-time signals relative to their ends, as docker's ParseSignal takes them.
+  assert.deepEqual(['SIGRTMIN', 'SIGRTMIN+3', 'rtmax-1', 'RTMAX'].map(parseSignal), [34, 37, 63, 64]);
+  assert.throws(() => parseSignal('SIGRTMIN+31'), /invalid signal "SIGRTMIN\+31"/);
 });
 
 test('list table uses tabwriter widths', () => {
